@@ -132,8 +132,7 @@ const std::map<std::string, round_trip_fn>& types_by_title() {
         {"command_line.execute request", round_trip<cpa::command_line_execute_request>()},
         {"CommandLineExecutionResponse", round_trip<cpa::command_line_execute_response>()},
         {"management.register request", round_trip<cpa::management_register_request>()},
-        {"rpcManagementRegistrationResponse",
-         round_trip<cpa::management_register_response>()},
+        {"rpcManagementRegistrationResponse", round_trip<cpa::management_register_response>()},
         {"management.handle request", round_trip<cpa::management_request>()},
         {"ManagementResponse", round_trip<cpa::management_response>()},
         {"identifier request (sent)", round_trip<cpa::empty_message>()},
@@ -178,12 +177,14 @@ BOOST_AUTO_TEST_CASE(the_data_file_holds_all_69_examples) {
 
 BOOST_AUTO_TEST_CASE(every_example_has_a_cpp_type) {
     for (const auto& e : load_examples()) {
-        BOOST_TEST_CONTEXT(e.title) { BOOST_TEST(types_by_title().count(e.title) == 1u); }
+        BOOST_TEST_CONTEXT(e.title) {
+            BOOST_TEST(types_by_title().count(e.title) == 1u);
+        }
     }
 }
 
-BOOST_DATA_TEST_CASE(example_round_trips_byte_for_byte, boost::unit_test::data::make(example_titles()),
-                     title) {
+BOOST_DATA_TEST_CASE(example_round_trips_byte_for_byte,
+                     boost::unit_test::data::make(example_titles()), title) {
     for (const auto& e : load_examples()) {
         if (e.title == title) {
             const auto it = types_by_title().find(title);

@@ -63,13 +63,13 @@ struct auth_login_start_response {
     timestamp expires_at;
     json_object metadata;
 
-    static constexpr auto wire = detail::message(
-        "auth_login_start_response",
-        detail::field("Provider", &auth_login_start_response::provider),
-        detail::field("URL", &auth_login_start_response::url),
-        detail::field("State", &auth_login_start_response::state),
-        detail::field("ExpiresAt", &auth_login_start_response::expires_at),
-        detail::field("Metadata", &auth_login_start_response::metadata));
+    static constexpr auto wire =
+        detail::message("auth_login_start_response",
+                        detail::field("Provider", &auth_login_start_response::provider),
+                        detail::field("URL", &auth_login_start_response::url),
+                        detail::field("State", &auth_login_start_response::state),
+                        detail::field("ExpiresAt", &auth_login_start_response::expires_at),
+                        detail::field("Metadata", &auth_login_start_response::metadata));
 };
 
 /// The request of `auth.login.poll`; `metadata` is what `auth.login.start` returned.

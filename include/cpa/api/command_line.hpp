@@ -22,20 +22,20 @@ struct command_line_flag {
     std::string type;
     std::string default_value;
 
-    static constexpr auto wire = detail::message(
-        "command_line_flag", detail::field("Name", &command_line_flag::name),
-        detail::field("Usage", &command_line_flag::usage),
-        detail::field("Type", &command_line_flag::type),
-        detail::field("DefaultValue", &command_line_flag::default_value));
+    static constexpr auto wire =
+        detail::message("command_line_flag", detail::field("Name", &command_line_flag::name),
+                        detail::field("Usage", &command_line_flag::usage),
+                        detail::field("Type", &command_line_flag::type),
+                        detail::field("DefaultValue", &command_line_flag::default_value));
 };
 
 /// The answer of `command_line.register`.
 struct command_line_register_response {
     std::vector<command_line_flag> flags;
 
-    static constexpr auto wire = detail::message(
-        "command_line_register_response",
-        detail::field("Flags", &command_line_register_response::flags));
+    static constexpr auto wire =
+        detail::message("command_line_register_response",
+                        detail::field("Flags", &command_line_register_response::flags));
 };
 
 /// The value of one flag of the host program.
@@ -79,12 +79,12 @@ struct command_line_execute_response {
     std::vector<auth_data> auths;
     std::int64_t exit_code = 0;
 
-    static constexpr auto wire = detail::message(
-        "command_line_execute_response",
-        detail::field("Stdout", &command_line_execute_response::stdout_data),
-        detail::field("Stderr", &command_line_execute_response::stderr_data),
-        detail::field("Auths", &command_line_execute_response::auths),
-        detail::field("ExitCode", &command_line_execute_response::exit_code));
+    static constexpr auto wire =
+        detail::message("command_line_execute_response",
+                        detail::field("Stdout", &command_line_execute_response::stdout_data),
+                        detail::field("Stderr", &command_line_execute_response::stderr_data),
+                        detail::field("Auths", &command_line_execute_response::auths),
+                        detail::field("ExitCode", &command_line_execute_response::exit_code));
 };
 
 } // namespace cpa

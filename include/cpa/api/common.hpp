@@ -26,11 +26,11 @@ struct config_field {
     std::vector<std::string> enum_values;
     std::string description;
 
-    static constexpr auto wire = detail::message(
-        "config_field", detail::field("Name", &config_field::name),
-        detail::field("Type", &config_field::type),
-        detail::field("EnumValues", &config_field::enum_values),
-        detail::field("Description", &config_field::description));
+    static constexpr auto wire =
+        detail::message("config_field", detail::field("Name", &config_field::name),
+                        detail::field("Type", &config_field::type),
+                        detail::field("EnumValues", &config_field::enum_values),
+                        detail::field("Description", &config_field::description));
 };
 
 /// What a plugin says about itself at registration (Go `Plugin`); the host sends it back
@@ -57,9 +57,9 @@ struct model_alias {
     std::string name;
     std::string alias;
 
-    static constexpr auto wire = detail::message("model_alias",
-                                                 detail::field("Name", &model_alias::name),
-                                                 detail::field("Alias", &model_alias::alias));
+    static constexpr auto wire =
+        detail::message("model_alias", detail::field("Name", &model_alias::name),
+                        detail::field("Alias", &model_alias::alias));
 };
 
 /// The parts of the host configuration a plugin may need (Go `HostConfigSummary`).
@@ -86,12 +86,12 @@ struct thinking_support {
     bool dynamic_allowed = false;
     std::vector<std::string> levels;
 
-    static constexpr auto wire = detail::message(
-        "thinking_support", detail::field("Min", &thinking_support::min),
-        detail::field("Max", &thinking_support::max),
-        detail::field("ZeroAllowed", &thinking_support::zero_allowed),
-        detail::field("DynamicAllowed", &thinking_support::dynamic_allowed),
-        detail::field("Levels", &thinking_support::levels));
+    static constexpr auto wire =
+        detail::message("thinking_support", detail::field("Min", &thinking_support::min),
+                        detail::field("Max", &thinking_support::max),
+                        detail::field("ZeroAllowed", &thinking_support::zero_allowed),
+                        detail::field("DynamicAllowed", &thinking_support::dynamic_allowed),
+                        detail::field("Levels", &thinking_support::levels));
 };
 
 /// A model as published to the host's registry (Go `ModelInfo`). `id` is required.
@@ -120,8 +120,7 @@ struct model_info {
         "model_info", detail::field("ID", &model_info::id),
         detail::field("Object", &model_info::object),
         detail::field("Created", &model_info::created),
-        detail::field("OwnedBy", &model_info::owned_by),
-        detail::field("Type", &model_info::type),
+        detail::field("OwnedBy", &model_info::owned_by), detail::field("Type", &model_info::type),
         detail::field("DisplayName", &model_info::display_name),
         detail::field("Name", &model_info::name), detail::field("Version", &model_info::version),
         detail::field("Description", &model_info::description),

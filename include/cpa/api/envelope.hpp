@@ -24,11 +24,11 @@ struct error_info {
     bool retryable = false;
     std::int64_t http_status = 0;
 
-    static constexpr auto wire = detail::message(
-        "error_info", detail::field("code", &error_info::code),
-        detail::field("message", &error_info::message),
-        detail::field("retryable", &error_info::retryable, detail::omit_empty),
-        detail::field("http_status", &error_info::http_status, detail::omit_empty));
+    static constexpr auto wire =
+        detail::message("error_info", detail::field("code", &error_info::code),
+                        detail::field("message", &error_info::message),
+                        detail::field("retryable", &error_info::retryable, detail::omit_empty),
+                        detail::field("http_status", &error_info::http_status, detail::omit_empty));
 };
 
 /// `{"ok": ..., "result": ..., "error": {...}}`. `result` is raw JSON (not base64); it is left
@@ -121,10 +121,12 @@ inline call_error failure_from(const error_info& e) {
 /// | rc  | answer                                         | outcome                              |
 /// |-----|------------------------------------------------|--------------------------------------|
 /// | 0   | `ok:true` envelope                             | the `result` value (null if absent)  |
-/// | 0   | `ok:false` envelope                            | error: trimmed message or "plugin call failed", http_status kept |
-/// | 0   | empty, not JSON, not an object, bad envelope   | error "decode plugin envelope <method>: ..." (`null` is "plugin call failed") |
-/// | !=0 | `ok:false` envelope with an `error` object     | as for rc 0                          |
-/// | !=0 | anything else                                  | error "plugin call <method> returned <rc>: <answer text>" |
+/// | 0   | `ok:false` envelope                            | error: trimmed message or "plugin call
+/// failed", http_status kept | | 0   | empty, not JSON, not an object, bad envelope   | error
+/// "decode plugin envelope <method>: ..." (`null` is "plugin call failed") | | !=0 | `ok:false`
+/// envelope with an `error` object     | as for rc 0                          | | !=0 | anything
+/// else                                  | error "plugin call <method> returned <rc>: <answer
+/// text>" |
 ///
 /// The result value lives in `sp` (by default the heap). Never throws anything but
 /// `std::bad_alloc`. Thread-safe.
@@ -136,8 +138,8 @@ interpret_reply(std::string_view method, int rc, std::string_view answer,
                           std::string(what));
     };
     const auto rc_error = [&] {
-        return call_error("plugin call " + std::string(method) + " returned " +
-                          std::to_string(rc) + ": " + std::string(answer));
+        return call_error("plugin call " + std::string(method) + " returned " + std::to_string(rc) +
+                          ": " + std::string(answer));
     };
 
     auto parsed = parse_json(answer, sp);
@@ -212,8 +214,8 @@ interpret_reply(std::string_view method, int rc, std::string_view answer,
 /// default `T`). A result that does not decode fails the whole call:
 /// "decode plugin result <method>: <field error>".
 template <wire_message T>
-[[nodiscard]] boost::system::result<T, call_error>
-decode_reply(std::string_view method, int rc, std::string_view answer) {
+[[nodiscard]] boost::system::result<T, call_error> decode_reply(std::string_view method, int rc,
+                                                                std::string_view answer) {
     unsigned char buffer[4096];
     boost::json::monotonic_resource mr(buffer, sizeof buffer);
     auto reply = interpret_reply(method, rc, answer, &mr);

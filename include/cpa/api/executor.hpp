@@ -50,8 +50,7 @@ struct executor_request {
         detail::field("AuthMetadata", &executor_request::auth_metadata),
         detail::field("AuthAttributes", &executor_request::auth_attributes),
         detail::field("stream_id", &executor_request::stream_id, detail::omit_empty),
-        detail::field("host_callback_id", &executor_request::host_callback_id,
-                      detail::omit_empty));
+        detail::field("host_callback_id", &executor_request::host_callback_id, detail::omit_empty));
 };
 
 /// The answer of `executor.execute` and `executor.count_tokens`.
@@ -60,10 +59,10 @@ struct executor_response {
     cpa::headers headers;
     json_object metadata;
 
-    static constexpr auto wire = detail::message(
-        "executor_response", detail::field("Payload", &executor_response::payload),
-        detail::field("Headers", &executor_response::headers),
-        detail::field("Metadata", &executor_response::metadata));
+    static constexpr auto wire =
+        detail::message("executor_response", detail::field("Payload", &executor_response::payload),
+                        detail::field("Headers", &executor_response::headers),
+                        detail::field("Metadata", &executor_response::metadata));
 };
 
 /// One chunk of an inline stream answer. `err` exists on the wire but must always be null.
@@ -122,10 +121,10 @@ struct http_response {
     cpa::headers headers;
     bytes body;
 
-    static constexpr auto wire = detail::message(
-        "http_response", detail::field("StatusCode", &http_response::status_code),
-        detail::field("Headers", &http_response::headers),
-        detail::field("Body", &http_response::body));
+    static constexpr auto wire =
+        detail::message("http_response", detail::field("StatusCode", &http_response::status_code),
+                        detail::field("Headers", &http_response::headers),
+                        detail::field("Body", &http_response::body));
 };
 
 /// The answer of `executor.http_request`.

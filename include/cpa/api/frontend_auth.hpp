@@ -30,11 +30,11 @@ struct frontend_auth_response {
     std::string principal;
     string_map metadata;
 
-    static constexpr auto wire = detail::message(
-        "frontend_auth_response",
-        detail::field("Authenticated", &frontend_auth_response::authenticated),
-        detail::field("Principal", &frontend_auth_response::principal),
-        detail::field("Metadata", &frontend_auth_response::metadata));
+    static constexpr auto wire =
+        detail::message("frontend_auth_response",
+                        detail::field("Authenticated", &frontend_auth_response::authenticated),
+                        detail::field("Principal", &frontend_auth_response::principal),
+                        detail::field("Metadata", &frontend_auth_response::metadata));
 };
 
 } // namespace cpa

@@ -39,8 +39,7 @@ struct host_log_request {
 
     static constexpr auto wire = detail::message(
         "host_log_request",
-        detail::field("host_callback_id", &host_log_request::host_callback_id,
-                      detail::omit_empty),
+        detail::field("host_callback_id", &host_log_request::host_callback_id, detail::omit_empty),
         detail::field("level", &host_log_request::level),
         detail::field("message", &host_log_request::message),
         detail::field("fields", &host_log_request::fields));
@@ -73,8 +72,7 @@ struct host_http_request {
 
     static constexpr auto wire = detail::message(
         "host_http_request",
-        detail::field("host_callback_id", &host_http_request::host_callback_id,
-                      detail::omit_empty),
+        detail::field("host_callback_id", &host_http_request::host_callback_id, detail::omit_empty),
         detail::field("method", &host_http_request::method),
         detail::field("url", &host_http_request::url),
         detail::field("headers", &host_http_request::headers),
@@ -132,8 +130,7 @@ struct host_model_request {
     std::string host_callback_id;
 
     static constexpr auto wire = detail::message(
-        "host_model_request",
-        detail::field("entry_protocol", &host_model_request::entry_protocol),
+        "host_model_request", detail::field("entry_protocol", &host_model_request::entry_protocol),
         detail::field("exit_protocol", &host_model_request::exit_protocol),
         detail::field("model", &host_model_request::model),
         detail::field("stream", &host_model_request::stream),
@@ -242,16 +239,14 @@ struct host_auth_file_entry {
     std::vector<host_auth_recent_requests> recent_requests;
 
     static constexpr auto wire = detail::message(
-        "host_auth_file_entry",
-        detail::field("id", &host_auth_file_entry::id, detail::omit_empty),
+        "host_auth_file_entry", detail::field("id", &host_auth_file_entry::id, detail::omit_empty),
         detail::field("auth_index", &host_auth_file_entry::auth_index, detail::omit_empty),
         detail::field("name", &host_auth_file_entry::name),
         detail::field("type", &host_auth_file_entry::type, detail::omit_empty),
         detail::field("provider", &host_auth_file_entry::provider, detail::omit_empty),
         detail::field("label", &host_auth_file_entry::label, detail::omit_empty),
         detail::field("status", &host_auth_file_entry::status, detail::omit_empty),
-        detail::field("status_message", &host_auth_file_entry::status_message,
-                      detail::omit_empty),
+        detail::field("status_message", &host_auth_file_entry::status_message, detail::omit_empty),
         detail::field("disabled", &host_auth_file_entry::disabled, detail::omit_empty),
         detail::field("unavailable", &host_auth_file_entry::unavailable, detail::omit_empty),
         detail::field("runtime_only", &host_auth_file_entry::runtime_only, detail::omit_empty),
@@ -288,9 +283,9 @@ struct host_auth_list_response {
 struct host_auth_index_request {
     std::string auth_index;
 
-    static constexpr auto wire = detail::message(
-        "host_auth_index_request",
-        detail::field("auth_index", &host_auth_index_request::auth_index));
+    static constexpr auto wire =
+        detail::message("host_auth_index_request",
+                        detail::field("auth_index", &host_auth_index_request::auth_index));
 };
 
 /// The answer of `host.auth.get`: the credential file's JSON object, embedded as JSON.
@@ -301,8 +296,7 @@ struct host_auth_get_response {
     json_value json;
 
     static constexpr auto wire = detail::message(
-        "host_auth_get_response",
-        detail::field("auth_index", &host_auth_get_response::auth_index),
+        "host_auth_get_response", detail::field("auth_index", &host_auth_get_response::auth_index),
         detail::field("name", &host_auth_get_response::name, detail::omit_empty),
         detail::field("path", &host_auth_get_response::path, detail::omit_empty),
         detail::field("json", &host_auth_get_response::json));
@@ -312,9 +306,9 @@ struct host_auth_get_response {
 struct host_auth_get_runtime_response {
     host_auth_file_entry auth;
 
-    static constexpr auto wire = detail::message(
-        "host_auth_get_runtime_response",
-        detail::field("auth", &host_auth_get_runtime_response::auth));
+    static constexpr auto wire =
+        detail::message("host_auth_get_runtime_response",
+                        detail::field("auth", &host_auth_get_runtime_response::auth));
 };
 
 /// `host.auth.save`: writes `<auth dir>/<name>`; `name` ends in `.json`, `json` is an object.

@@ -105,11 +105,11 @@ struct response_intercept_response {
     bytes body;
     std::vector<std::string> clear_headers;
 
-    static constexpr auto wire = detail::message(
-        "response_intercept_response",
-        detail::field("Headers", &response_intercept_response::headers),
-        detail::field("Body", &response_intercept_response::body),
-        detail::field("ClearHeaders", &response_intercept_response::clear_headers));
+    static constexpr auto wire =
+        detail::message("response_intercept_response",
+                        detail::field("Headers", &response_intercept_response::headers),
+                        detail::field("Body", &response_intercept_response::body),
+                        detail::field("ClearHeaders", &response_intercept_response::clear_headers));
 };
 
 /// `ChunkIndex` of the header-init call that precedes a stream's first chunk.

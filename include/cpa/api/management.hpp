@@ -31,12 +31,12 @@ struct management_route {
     std::string description;
     detail::always_null handler;
 
-    static constexpr auto wire = detail::message(
-        "management_route", detail::field("Method", &management_route::method),
-        detail::field("Path", &management_route::path),
-        detail::field("Menu", &management_route::menu),
-        detail::field("Description", &management_route::description),
-        detail::field("Handler", &management_route::handler));
+    static constexpr auto wire =
+        detail::message("management_route", detail::field("Method", &management_route::method),
+                        detail::field("Path", &management_route::path),
+                        detail::field("Menu", &management_route::menu),
+                        detail::field("Description", &management_route::description),
+                        detail::field("Handler", &management_route::handler));
 };
 
 /// An unauthenticated, browser-navigable resource (GET only).
@@ -46,11 +46,11 @@ struct management_resource {
     std::string description;
     detail::always_null handler;
 
-    static constexpr auto wire = detail::message(
-        "management_resource", detail::field("Path", &management_resource::path),
-        detail::field("Menu", &management_resource::menu),
-        detail::field("Description", &management_resource::description),
-        detail::field("Handler", &management_resource::handler));
+    static constexpr auto wire =
+        detail::message("management_resource", detail::field("Path", &management_resource::path),
+                        detail::field("Menu", &management_resource::menu),
+                        detail::field("Description", &management_resource::description),
+                        detail::field("Handler", &management_resource::handler));
 };
 
 /// The answer of `management.register`.
@@ -58,10 +58,10 @@ struct management_register_response {
     std::vector<management_route> routes;
     std::vector<management_resource> resources;
 
-    static constexpr auto wire = detail::message(
-        "management_register_response",
-        detail::field("routes", &management_register_response::routes),
-        detail::field("resources", &management_register_response::resources));
+    static constexpr auto wire =
+        detail::message("management_register_response",
+                        detail::field("routes", &management_register_response::routes),
+                        detail::field("resources", &management_register_response::resources));
 };
 
 /// The request of `management.handle`, for both routes and resources.
@@ -73,14 +73,14 @@ struct management_request {
     bytes body;
     std::string host_callback_id;
 
-    static constexpr auto wire = detail::message(
-        "management_request", detail::field("Method", &management_request::method),
-        detail::field("Path", &management_request::path),
-        detail::field("Headers", &management_request::headers),
-        detail::field("Query", &management_request::query),
-        detail::field("Body", &management_request::body),
-        detail::field("host_callback_id", &management_request::host_callback_id,
-                      detail::omit_empty));
+    static constexpr auto wire =
+        detail::message("management_request", detail::field("Method", &management_request::method),
+                        detail::field("Path", &management_request::path),
+                        detail::field("Headers", &management_request::headers),
+                        detail::field("Query", &management_request::query),
+                        detail::field("Body", &management_request::body),
+                        detail::field("host_callback_id", &management_request::host_callback_id,
+                                      detail::omit_empty));
 };
 
 /// The answer of `management.handle`.

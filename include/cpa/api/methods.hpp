@@ -22,8 +22,10 @@ inline constexpr std::string_view auth_parse = CLIPROXY_METHOD_AUTH_PARSE;
 inline constexpr std::string_view auth_login_start = CLIPROXY_METHOD_AUTH_LOGIN_START;
 inline constexpr std::string_view auth_login_poll = CLIPROXY_METHOD_AUTH_LOGIN_POLL;
 inline constexpr std::string_view auth_refresh = CLIPROXY_METHOD_AUTH_REFRESH;
-inline constexpr std::string_view frontend_auth_identifier = CLIPROXY_METHOD_FRONTEND_AUTH_IDENTIFIER;
-inline constexpr std::string_view frontend_auth_authenticate = CLIPROXY_METHOD_FRONTEND_AUTH_AUTHENTICATE;
+inline constexpr std::string_view frontend_auth_identifier =
+    CLIPROXY_METHOD_FRONTEND_AUTH_IDENTIFIER;
+inline constexpr std::string_view frontend_auth_authenticate =
+    CLIPROXY_METHOD_FRONTEND_AUTH_AUTHENTICATE;
 inline constexpr std::string_view scheduler_pick = CLIPROXY_METHOD_SCHEDULER_PICK;
 inline constexpr std::string_view model_route = CLIPROXY_METHOD_MODEL_ROUTE;
 inline constexpr std::string_view executor_identifier = CLIPROXY_METHOD_EXECUTOR_IDENTIFIER;
@@ -33,14 +35,19 @@ inline constexpr std::string_view executor_count_tokens = CLIPROXY_METHOD_EXECUT
 inline constexpr std::string_view executor_http_request = CLIPROXY_METHOD_EXECUTOR_HTTP_REQUEST;
 inline constexpr std::string_view request_translate = CLIPROXY_METHOD_REQUEST_TRANSLATE;
 inline constexpr std::string_view request_normalize = CLIPROXY_METHOD_REQUEST_NORMALIZE;
-inline constexpr std::string_view request_intercept_before = CLIPROXY_METHOD_REQUEST_INTERCEPT_BEFORE;
+inline constexpr std::string_view request_intercept_before =
+    CLIPROXY_METHOD_REQUEST_INTERCEPT_BEFORE;
 inline constexpr std::string_view request_intercept_after = CLIPROXY_METHOD_REQUEST_INTERCEPT_AFTER;
 inline constexpr std::string_view request_complete = CLIPROXY_METHOD_REQUEST_COMPLETE;
 inline constexpr std::string_view response_translate = CLIPROXY_METHOD_RESPONSE_TRANSLATE;
-inline constexpr std::string_view response_normalize_before = CLIPROXY_METHOD_RESPONSE_NORMALIZE_BEFORE;
-inline constexpr std::string_view response_normalize_after = CLIPROXY_METHOD_RESPONSE_NORMALIZE_AFTER;
-inline constexpr std::string_view response_intercept_after = CLIPROXY_METHOD_RESPONSE_INTERCEPT_AFTER;
-inline constexpr std::string_view response_intercept_stream_chunk = CLIPROXY_METHOD_RESPONSE_INTERCEPT_STREAM_CHUNK;
+inline constexpr std::string_view response_normalize_before =
+    CLIPROXY_METHOD_RESPONSE_NORMALIZE_BEFORE;
+inline constexpr std::string_view response_normalize_after =
+    CLIPROXY_METHOD_RESPONSE_NORMALIZE_AFTER;
+inline constexpr std::string_view response_intercept_after =
+    CLIPROXY_METHOD_RESPONSE_INTERCEPT_AFTER;
+inline constexpr std::string_view response_intercept_stream_chunk =
+    CLIPROXY_METHOD_RESPONSE_INTERCEPT_STREAM_CHUNK;
 inline constexpr std::string_view thinking_identifier = CLIPROXY_METHOD_THINKING_IDENTIFIER;
 inline constexpr std::string_view thinking_apply = CLIPROXY_METHOD_THINKING_APPLY;
 inline constexpr std::string_view usage_handle = CLIPROXY_METHOD_USAGE_HANDLE;

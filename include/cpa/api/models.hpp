@@ -52,10 +52,10 @@ struct model_response {
     std::vector<model_info> models;
     auth_data auth_update;
 
-    static constexpr auto wire = detail::message(
-        "model_response", detail::field("Provider", &model_response::provider),
-        detail::field("Models", &model_response::models),
-        detail::field("AuthUpdate", &model_response::auth_update));
+    static constexpr auto wire =
+        detail::message("model_response", detail::field("Provider", &model_response::provider),
+                        detail::field("Models", &model_response::models),
+                        detail::field("AuthUpdate", &model_response::auth_update));
 };
 
 } // namespace cpa

@@ -73,11 +73,11 @@ struct capabilities {
     /// do not count), as the host requires of a registration.
     [[nodiscard]] constexpr bool any() const noexcept {
         return model_registrar || model_provider || auth_provider || frontend_auth_provider ||
-               scheduler || model_router || executor || request_translator ||
-               request_normalizer || request_interceptor || request_lifecycle_plugin ||
-               response_translator || response_before_translator || response_after_translator ||
-               response_interceptor || stream_chunk_interceptor || thinking_applier ||
-               usage_plugin || command_line_plugin || management_api;
+               scheduler || model_router || executor || request_translator || request_normalizer ||
+               request_interceptor || request_lifecycle_plugin || response_translator ||
+               response_before_translator || response_after_translator || response_interceptor ||
+               stream_chunk_interceptor || thinking_applier || usage_plugin ||
+               command_line_plugin || management_api;
     }
 
     static constexpr auto wire = detail::message(
@@ -117,8 +117,7 @@ struct register_response {
     cpa::capabilities capabilities;
 
     static constexpr auto wire = detail::message(
-        "register_response",
-        detail::field("schema_version", &register_response::schema_version),
+        "register_response", detail::field("schema_version", &register_response::schema_version),
         detail::field("metadata", &register_response::metadata),
         detail::field("capabilities", &register_response::capabilities));
 };

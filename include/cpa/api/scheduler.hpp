@@ -16,9 +16,9 @@ struct scheduler_options {
     cpa::headers headers;
     json_object metadata;
 
-    static constexpr auto wire = detail::message(
-        "scheduler_options", detail::field("Headers", &scheduler_options::headers),
-        detail::field("Metadata", &scheduler_options::metadata));
+    static constexpr auto wire =
+        detail::message("scheduler_options", detail::field("Headers", &scheduler_options::headers),
+                        detail::field("Metadata", &scheduler_options::metadata));
 };
 
 /// Status of a candidate credential. Unrecognised spellings decode as `unknown`.
@@ -28,9 +28,12 @@ template <>
 struct detail::enum_spellings<auth_status> {
     static constexpr std::string_view name = "auth_status";
     static constexpr std::pair<auth_status, std::string_view> spellings[] = {
-        {auth_status::unset, ""},           {auth_status::unknown, "unknown"},
-        {auth_status::active, "active"},    {auth_status::pending, "pending"},
-        {auth_status::refreshing, "refreshing"}, {auth_status::error, "error"},
+        {auth_status::unset, ""},
+        {auth_status::unknown, "unknown"},
+        {auth_status::active, "active"},
+        {auth_status::pending, "pending"},
+        {auth_status::refreshing, "refreshing"},
+        {auth_status::error, "error"},
         {auth_status::disabled, "disabled"},
     };
     static constexpr auto fallback = auth_status::unknown;
@@ -46,13 +49,13 @@ struct scheduler_candidate {
     string_map attributes;
     json_object metadata;
 
-    static constexpr auto wire = detail::message(
-        "scheduler_candidate", detail::field("ID", &scheduler_candidate::id),
-        detail::field("Provider", &scheduler_candidate::provider),
-        detail::field("Priority", &scheduler_candidate::priority),
-        detail::field("Status", &scheduler_candidate::status),
-        detail::field("Attributes", &scheduler_candidate::attributes),
-        detail::field("Metadata", &scheduler_candidate::metadata));
+    static constexpr auto wire =
+        detail::message("scheduler_candidate", detail::field("ID", &scheduler_candidate::id),
+                        detail::field("Provider", &scheduler_candidate::provider),
+                        detail::field("Priority", &scheduler_candidate::priority),
+                        detail::field("Status", &scheduler_candidate::status),
+                        detail::field("Attributes", &scheduler_candidate::attributes),
+                        detail::field("Metadata", &scheduler_candidate::metadata));
 };
 
 /// The request of `scheduler.pick`.

@@ -32,10 +32,10 @@ template <>
 struct detail::enum_spellings<thinking_level> {
     static constexpr std::string_view name = "thinking_level";
     static constexpr std::pair<thinking_level, std::string_view> spellings[] = {
-        {thinking_level::unset, ""},        {thinking_level::none, "none"},
+        {thinking_level::unset, ""},         {thinking_level::none, "none"},
         {thinking_level::automatic, "auto"}, {thinking_level::minimal, "minimal"},
-        {thinking_level::low, "low"},       {thinking_level::medium, "medium"},
-        {thinking_level::high, "high"},     {thinking_level::xhigh, "xhigh"},
+        {thinking_level::low, "low"},        {thinking_level::medium, "medium"},
+        {thinking_level::high, "high"},      {thinking_level::xhigh, "xhigh"},
         {thinking_level::max, "max"},
     };
     static constexpr auto fallback = thinking_level::unset;
@@ -48,10 +48,10 @@ struct thinking_config {
     std::int64_t budget = 0;
     thinking_level level = thinking_level::unset;
 
-    static constexpr auto wire = detail::message(
-        "thinking_config", detail::field("Mode", &thinking_config::mode),
-        detail::field("Budget", &thinking_config::budget),
-        detail::field("Level", &thinking_config::level));
+    static constexpr auto wire =
+        detail::message("thinking_config", detail::field("Mode", &thinking_config::mode),
+                        detail::field("Budget", &thinking_config::budget),
+                        detail::field("Level", &thinking_config::level));
 };
 
 /// The request of `thinking.apply`; the answer is a `payload_response`.

@@ -17,13 +17,13 @@ struct request_transform_request {
     bool stream = false;
     bytes body;
 
-    static constexpr auto wire = detail::message(
-        "request_transform_request",
-        detail::field("FromFormat", &request_transform_request::from_format),
-        detail::field("ToFormat", &request_transform_request::to_format),
-        detail::field("Model", &request_transform_request::model),
-        detail::field("Stream", &request_transform_request::stream),
-        detail::field("Body", &request_transform_request::body));
+    static constexpr auto wire =
+        detail::message("request_transform_request",
+                        detail::field("FromFormat", &request_transform_request::from_format),
+                        detail::field("ToFormat", &request_transform_request::to_format),
+                        detail::field("Model", &request_transform_request::model),
+                        detail::field("Stream", &request_transform_request::stream),
+                        detail::field("Body", &request_transform_request::body));
 };
 
 /// The request of `response.translate`, `response.normalize_before` and

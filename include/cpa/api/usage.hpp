@@ -14,9 +14,9 @@ struct usage_failure {
     std::int64_t status_code = 0;
     std::string body;
 
-    static constexpr auto wire = detail::message(
-        "usage_failure", detail::field("StatusCode", &usage_failure::status_code),
-        detail::field("Body", &usage_failure::body));
+    static constexpr auto wire =
+        detail::message("usage_failure", detail::field("StatusCode", &usage_failure::status_code),
+                        detail::field("Body", &usage_failure::body));
 };
 
 /// Token counts of a request.
@@ -29,14 +29,14 @@ struct usage_detail {
     std::int64_t cache_creation_tokens = 0;
     std::int64_t total_tokens = 0;
 
-    static constexpr auto wire = detail::message(
-        "usage_detail", detail::field("InputTokens", &usage_detail::input_tokens),
-        detail::field("OutputTokens", &usage_detail::output_tokens),
-        detail::field("ReasoningTokens", &usage_detail::reasoning_tokens),
-        detail::field("CachedTokens", &usage_detail::cached_tokens),
-        detail::field("CacheReadTokens", &usage_detail::cache_read_tokens),
-        detail::field("CacheCreationTokens", &usage_detail::cache_creation_tokens),
-        detail::field("TotalTokens", &usage_detail::total_tokens));
+    static constexpr auto wire =
+        detail::message("usage_detail", detail::field("InputTokens", &usage_detail::input_tokens),
+                        detail::field("OutputTokens", &usage_detail::output_tokens),
+                        detail::field("ReasoningTokens", &usage_detail::reasoning_tokens),
+                        detail::field("CachedTokens", &usage_detail::cached_tokens),
+                        detail::field("CacheReadTokens", &usage_detail::cache_read_tokens),
+                        detail::field("CacheCreationTokens", &usage_detail::cache_creation_tokens),
+                        detail::field("TotalTokens", &usage_detail::total_tokens));
 };
 
 /// The request of `usage.handle` (Go `UsageRecord`). The answer is ignored.
@@ -64,7 +64,8 @@ struct usage_record {
     static constexpr auto wire = ::cpa::detail::message(
         "usage_record", ::cpa::detail::field("Provider", &usage_record::provider),
         ::cpa::detail::field("ExecutorType", &usage_record::executor_type),
-        ::cpa::detail::field("Model", &usage_record::model), ::cpa::detail::field("Alias", &usage_record::alias),
+        ::cpa::detail::field("Model", &usage_record::model),
+        ::cpa::detail::field("Alias", &usage_record::alias),
         ::cpa::detail::field("APIKey", &usage_record::api_key),
         ::cpa::detail::field("AuthID", &usage_record::auth_id),
         ::cpa::detail::field("AuthIndex", &usage_record::auth_index),
@@ -75,7 +76,8 @@ struct usage_record {
         ::cpa::detail::field("Generate", &usage_record::generate),
         ::cpa::detail::field("RequestedAt", &usage_record::requested_at),
         ::cpa::detail::field("Latency", &usage_record::latency),
-        ::cpa::detail::field("TTFT", &usage_record::ttft), ::cpa::detail::field("Failed", &usage_record::failed),
+        ::cpa::detail::field("TTFT", &usage_record::ttft),
+        ::cpa::detail::field("Failed", &usage_record::failed),
         ::cpa::detail::field("Failure", &usage_record::failure),
         ::cpa::detail::field("Detail", &usage_record::detail),
         ::cpa::detail::field("ResponseHeaders", &usage_record::response_headers));

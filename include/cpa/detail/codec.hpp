@@ -72,7 +72,10 @@ constexpr message_desc<Fields...> message(std::string_view name, Fields... field
 
 /// A type that carries a `wire` description.
 template <class T>
-concept described = requires { T::wire.name; T::wire.fields; };
+concept described = requires {
+    T::wire.name;
+    T::wire.fields;
+};
 
 /// Enumerations with wire spellings specialise this with `name`, `spellings` (first spelling of a
 /// value is the one written), `fallback` (what an unrecognised spelling decodes to) and
@@ -215,7 +218,9 @@ template <class T>
 struct codec;
 
 template <class T>
-concept has_codec = requires { sizeof(codec<T>); };
+concept has_codec = requires {
+    sizeof(codec<T>);
+};
 
 template <class T>
 void encode_value(json_writer& w, const T& v) {
@@ -252,8 +257,7 @@ struct codec<bool> {
 };
 
 template <class Int>
-    requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-struct codec<Int> {
+requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) struct codec<Int> {
     static void write(json_writer& w, Int v) { w.integer(v); }
     static bool empty(Int v) noexcept { return v == 0; }
     static void read(const boost::json::value& j, Int& out, decode_context& ctx) {
@@ -627,8 +631,9 @@ struct codec<T> {
     static constexpr std::size_t count = std::remove_cvref_t<decltype(desc)>::size;
 
     static constexpr std::array<std::string_view, count> keys() {
-        return std::apply([](const auto&... f) { return std::array<std::string_view, count>{f.key...}; },
-                          desc.fields);
+        return std::apply(
+            [](const auto&... f) { return std::array<std::string_view, count>{f.key...}; },
+            desc.fields);
     }
     static constexpr auto field_keys = keys();
 

@@ -93,9 +93,9 @@ public:
         char buf[40];
         const double a = std::fabs(v);
         const bool exponent = a != 0 && (a < 1e-6 || a >= 1e21);
-        const auto r = std::to_chars(buf, buf + sizeof buf, v,
-                                     exponent ? std::chars_format::scientific
-                                              : std::chars_format::fixed);
+        const auto r =
+            std::to_chars(buf, buf + sizeof buf, v,
+                          exponent ? std::chars_format::scientific : std::chars_format::fixed);
         char* end = r.ptr;
         const auto n = end - buf;
         if (exponent && n >= 4 && end[-4] == 'e' && end[-3] == '-' && end[-2] == '0') {
