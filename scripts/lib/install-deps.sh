@@ -16,6 +16,7 @@ CPA_DEB_PACKAGES=(
     libboost-json1.81-dev
     libboost-log1.81-dev
     libboost-test1.81-dev
+    libbenchmark-dev
     pkg-config
     make
 )
