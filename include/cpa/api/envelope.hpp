@@ -99,13 +99,48 @@ private:
 
 namespace detail {
 
-inline std::string_view trim_space(std::string_view s) noexcept {
-    constexpr std::string_view space = " \t\n\v\f\r";
-    const auto first = s.find_first_not_of(space);
-    if (first == std::string_view::npos) {
-        return {};
+// Go's unicode.IsSpace for the code point encoded at the start of `s`; returns its length in
+// bytes, or 0 when it is not a space.
+inline std::size_t space_length(std::string_view s) noexcept {
+    const auto c = static_cast<unsigned char>(s[0]);
+    if (c < 0x80) {
+        return (c == ' ' || (c >= '\t' && c <= '\r')) ? 1 : 0;
     }
-    return s.substr(first, s.find_last_not_of(space) - first + 1);
+    const std::size_t len = utf8_sequence_length(s, 0);
+    if (len < 2) {
+        return 0;
+    }
+    char32_t cp = len == 2 ? (c & 0x1Fu) : (c & 0x0Fu);
+    for (std::size_t i = 1; i < len; ++i) {
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i]) & 0x3Fu);
+    }
+    const bool space = cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+                       cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    return space ? len : 0;
+}
+
+// Go's strings.TrimSpace: Unicode white space at both ends.
+inline std::string_view trim_space(std::string_view s) noexcept {
+    while (!s.empty()) {
+        const std::size_t n = space_length(s);
+        if (n == 0) {
+            break;
+        }
+        s.remove_prefix(n);
+    }
+    while (!s.empty()) {
+        std::size_t start = s.size() - 1;
+        while (start > 0 && s.size() - start < 4 &&
+               (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) {
+            --start;
+        }
+        const std::size_t n = space_length(s.substr(start));
+        if (n == 0 || start + n != s.size()) {
+            break;
+        }
+        s.remove_suffix(n);
+    }
+    return s;
 }
 
 inline call_error failure_from(const error_info& e) {
@@ -128,18 +163,19 @@ inline call_error failure_from(const error_info& e) {
 /// else                                  | error "plugin call <method> returned <rc>: <answer
 /// text>" |
 ///
-/// The result value lives in `sp` (by default the heap). Never throws anything but
-/// `std::bad_alloc`. Thread-safe.
+/// The result value lives in `sp` (by default the heap). `party` names the answering side in the
+/// messages: "plugin" for plugin answers read by a host, "host" for host-callback answers read by
+/// a plugin. Never throws anything but `std::bad_alloc`. Thread-safe.
 inline boost::system::result<json_value, call_error>
 interpret_reply(std::string_view method, int rc, std::string_view answer,
-                boost::json::storage_ptr sp = {}) {
+                boost::json::storage_ptr sp = {}, std::string_view party = "plugin") {
     const auto envelope_error = [&](std::string_view what) {
-        return call_error("decode plugin envelope " + std::string(method) + ": " +
-                          std::string(what));
+        return call_error("decode " + std::string(party) + " envelope " + std::string(method) +
+                          ": " + std::string(what));
     };
     const auto rc_error = [&] {
-        return call_error("plugin call " + std::string(method) + " returned " + std::to_string(rc) +
-                          ": " + std::string(answer));
+        return call_error(std::string(party) + " call " + std::string(method) + " returned " +
+                          std::to_string(rc) + ": " + std::string(answer));
     };
 
     auto parsed = parse_json(answer, sp);
@@ -215,16 +251,17 @@ interpret_reply(std::string_view method, int rc, std::string_view answer,
 /// "decode plugin result <method>: <field error>".
 template <wire_message T>
 [[nodiscard]] boost::system::result<T, call_error> decode_reply(std::string_view method, int rc,
-                                                                std::string_view answer) {
+                                                                std::string_view answer,
+                                                                std::string_view party = "plugin") {
     unsigned char buffer[4096];
     boost::json::monotonic_resource mr(buffer, sizeof buffer);
-    auto reply = interpret_reply(method, rc, answer, &mr);
+    auto reply = interpret_reply(method, rc, answer, &mr, party);
     if (!reply) {
         return std::move(reply).error();
     }
     auto decoded = try_decode<T>(*reply);
     if (!decoded) {
-        return call_error("decode plugin result " + std::string(method) + ": " +
+        return call_error("decode " + std::string(party) + " result " + std::string(method) + ": " +
                           decoded.error().what());
     }
     return std::move(*decoded);

@@ -33,7 +33,7 @@ struct detail::enum_spellings<log_level> {
 /// `host.log`. Answer: `empty_message`.
 struct host_log_request {
     std::string host_callback_id;
-    log_level level = log_level::info;
+    log_level level = log_level::debug; ///< what the host reads for an absent level
     std::string message;
     json_object fields;
 

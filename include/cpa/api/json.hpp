@@ -4,10 +4,10 @@
 #define CPA_API_JSON_HPP
 
 #include <cpa/detail/codec.hpp>
+#include <cpa/detail/json_reader.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse_options.hpp>
-#include <boost/json/parser.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
@@ -39,8 +39,8 @@ public:
 template <class T>
 concept wire_message = detail::described<T>;
 
-/// Parse options matching what Go's decoder accepts: nesting as deep as Go allows, and strings
-/// with invalid UTF-8 (Go keeps them, replacing bad bytes when it writes them again).
+/// Parse options matching what Go's decoder accepts: nesting as deep as Go allows (10000), and
+/// strings with invalid UTF-8 (each bad byte becomes U+FFFD, as in Go).
 inline boost::json::parse_options wire_parse_options() noexcept {
     boost::json::parse_options opts;
     opts.max_depth = 10000;
@@ -48,25 +48,25 @@ inline boost::json::parse_options wire_parse_options() noexcept {
     return opts;
 }
 
-/// Parses JSON text with `wire_parse_options()`. Empty input and syntax errors give a
-/// `wire_error` ("unexpected end of JSON input", "invalid JSON at offset N: ...").
-/// Memory comes from `sp` (for example a monotonic resource owned by the caller).
+/// Parses JSON text with Go's input rules (see detail/json_reader.hpp): repeated keys keep their
+/// last value and position, numbers round correctly, invalid UTF-8 becomes U+FFFD. Empty input
+/// and syntax errors give a `wire_error` ("unexpected end of JSON input", "invalid JSON at offset
+/// N: ..."). Memory comes from `sp` (for example a monotonic resource owned by the caller).
 inline boost::system::result<boost::json::value, wire_error>
 parse_json(std::string_view text, boost::json::storage_ptr sp = {}) {
     if (text.empty()) {
         return wire_error("unexpected end of JSON input");
     }
-    boost::json::parser p(boost::json::storage_ptr{}, wire_parse_options());
-    p.reset(std::move(sp));
-    boost::json::error_code ec;
-    const std::size_t n = p.write(text.data(), text.size(), ec);
-    if (ec) {
-        if (ec == boost::json::error::incomplete) {
+    detail::read_error err;
+    auto out = detail::read_json(text, wire_parse_options(), std::move(sp), err);
+    if (!out) {
+        if (err.code == boost::json::error::incomplete) {
             return wire_error("unexpected end of JSON input");
         }
-        return wire_error("invalid JSON at offset " + std::to_string(n) + ": " + ec.message());
+        return wire_error("invalid JSON at offset " + std::to_string(err.offset) + ": " +
+                          err.code.message());
     }
-    return p.release();
+    return std::move(*out);
 }
 
 /// Appends the JSON text of `msg` to `out`, exactly as CPA's Go side writes it (key spelling,

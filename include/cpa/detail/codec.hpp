@@ -377,7 +377,8 @@ struct codec<timestamp> {
         buf[0] = '"';
         const std::size_t n = format_rfc3339(v, buf + 1);
         if (n == 0) {
-            throw encode_failure("time year outside of range [0,9999]");
+            throw encode_failure(
+                "time outside the range Go can write (years 0-9999, zone offset below 24 h)");
         }
         buf[n + 1] = '"';
         w.raw(std::string_view(buf, n + 2));

@@ -83,26 +83,60 @@ public:
         out_.append(buf, r.ptr);
     }
 
-    /// Go's float64 encoding: shortest round-trip digits, plain notation for magnitudes in
-    /// [1e-6, 1e21), exponent notation otherwise with a two-digit minimum negative exponent
-    /// trimmed to one digit ("1e-7", not "1e-07").
+    /// Go's float64 encoding: the shortest digits that round-trip, in plain notation for
+    /// magnitudes in [1e-6, 1e21) (padded with zeros, never the exact binary expansion), otherwise
+    /// in exponent notation with at least one exponent digit ("1e-7", "1e+21").
     void number(double v) {
         if (!std::isfinite(v)) {
             throw encode_failure("unsupported value: non-finite number");
         }
-        char buf[40];
-        const double a = std::fabs(v);
-        const bool exponent = a != 0 && (a < 1e-6 || a >= 1e21);
-        const auto r =
-            std::to_chars(buf, buf + sizeof buf, v,
-                          exponent ? std::chars_format::scientific : std::chars_format::fixed);
-        char* end = r.ptr;
-        const auto n = end - buf;
-        if (exponent && n >= 4 && end[-4] == 'e' && end[-3] == '-' && end[-2] == '0') {
-            end[-2] = end[-1];
-            --end;
+        // Shortest round-trip digits and the decimal exponent, from the scientific form.
+        char sci[40];
+        const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+        std::string_view text(sci, static_cast<std::size_t>(r.ptr - sci));
+        const bool negative = text.front() == '-';
+        if (negative) {
+            text.remove_prefix(1);
         }
-        out_.append(buf, end);
+        const std::size_t e = text.find('e');
+        std::string digits;
+        digits.push_back(text[0]);
+        if (e > 1) {
+            digits.append(text.substr(2, e - 2)); // skip "d."
+        }
+        int exponent = 0;
+        std::from_chars(text.data() + e + 1 + (text[e + 1] == '+' ? 1 : 0),
+                        text.data() + text.size(), exponent);
+        const double a = std::fabs(v);
+        if (negative) {
+            out_.push_back('-');
+        }
+        if (a != 0 && (a < 1e-6 || a >= 1e21)) {
+            out_.push_back(digits[0]);
+            if (digits.size() > 1) {
+                out_.push_back('.');
+                out_.append(digits, 1);
+            }
+            out_.push_back('e');
+            out_.push_back(exponent < 0 ? '-' : '+');
+            integer(exponent < 0 ? -exponent : exponent);
+            return;
+        }
+        const int point = exponent + 1; // digits before the decimal point
+        if (digits == "0") {
+            out_.push_back('0');
+        } else if (point <= 0) {
+            out_.append("0.");
+            out_.append(static_cast<std::size_t>(-point), '0');
+            out_.append(digits);
+        } else if (static_cast<std::size_t>(point) >= digits.size()) {
+            out_.append(digits);
+            out_.append(static_cast<std::size_t>(point) - digits.size(), '0');
+        } else {
+            out_.append(digits, 0, static_cast<std::size_t>(point));
+            out_.push_back('.');
+            out_.append(digits, static_cast<std::size_t>(point));
+        }
     }
 
     /// A quoted string with Go's escaping.
@@ -134,6 +168,12 @@ public:
                     break;
                 case '\t':
                     out_.push_back('t');
+                    break;
+                case '\b':
+                    out_.push_back('b');
+                    break;
+                case '\f':
+                    out_.push_back('f');
                     break;
                 default:
                     out_.append("u00");

@@ -88,7 +88,7 @@ inline char* put2(char* out, unsigned value) noexcept {
 
 /// Writes `t` as Go's `time.Time.MarshalJSON` does, without the quotes, and returns the count
 /// written (at most `rfc3339_max_size`), or 0 when Go would refuse: a local year outside
-/// [0, 9999], or an offset of 100 hours or more, which Go would write with extra hour digits.
+/// [0, 9999], or an offset of 24 hours or more ("timezone hour outside of range [0,23]").
 inline std::size_t format_rfc3339(const cpa::timestamp& t, char* out) noexcept {
     using namespace rfc3339_impl;
     std::int64_t unix_seconds = t.unix_seconds;
@@ -121,7 +121,7 @@ inline std::size_t format_rfc3339(const cpa::timestamp& t, char* out) noexcept {
     if (west) {
         zone_minutes = -zone_minutes;
     }
-    if (zone_minutes / 60 > 99) {
+    if (zone_minutes / 60 > 23) {
         return 0;
     }
 
