@@ -17,6 +17,7 @@ CPA_DEB_PACKAGES=(
     libboost-log1.81-dev
     libboost-test1.81-dev
     libbenchmark-dev
+    libyaml-dev
     pkg-config
     make
 )

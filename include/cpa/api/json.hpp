@@ -76,7 +76,7 @@ template <wire_message T>
 void to_json(const T& msg, std::string& out) {
     try {
         detail::encode(msg, out);
-    } catch (const detail::encode_failure& e) {
+    } catch (const detail::encode_error& e) {
         throw wire_error(std::string(T::wire.name) + ": " + e.what());
     }
 }

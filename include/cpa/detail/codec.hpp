@@ -377,7 +377,7 @@ struct codec<timestamp> {
         buf[0] = '"';
         const std::size_t n = format_rfc3339(v, buf + 1);
         if (n == 0) {
-            throw encode_failure(
+            throw encode_error(
                 "time outside the range Go can write (years 0-9999, zone offset below 24 h)");
         }
         buf[n + 1] = '"';
@@ -713,7 +713,7 @@ struct codec<T> {
 // ---------------------------------------------------------------------------------------------
 // Entry points used by the public API.
 
-/// Appends the JSON text of `v`. Throws `encode_failure` for values Go cannot encode.
+/// Appends the JSON text of `v`. Throws `encode_error` for values Go cannot encode.
 template <class T>
 void encode(const T& v, std::string& out) {
     json_writer w(out);

@@ -19,7 +19,7 @@
 namespace cpa::detail {
 
 /// Thrown while encoding a value Go's encoder would refuse (a NaN, a year past 9999).
-class encode_failure : public std::runtime_error {
+class encode_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
@@ -88,7 +88,7 @@ public:
     /// in exponent notation with at least one exponent digit ("1e-7", "1e+21").
     void number(double v) {
         if (!std::isfinite(v)) {
-            throw encode_failure("unsupported value: non-finite number");
+            throw encode_error("unsupported value: non-finite number");
         }
         // Shortest round-trip digits and the decimal exponent, from the scientific form.
         char sci[40];
