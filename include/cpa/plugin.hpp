@@ -13,6 +13,13 @@
 //         }
 //     };
 //     CPA_PLUGIN(echo_router)
+//
+// Optional members the SDK also looks for: `static constexpr std::uint32_t schema_version` (1-3,
+// default 3), `static constexpr std::uint32_t required_host_schema_version`,
+// `void configure(const cpa::plugin_config&)` (or with a `cpa::call_context&` second parameter;
+// called on every plugin.register and plugin.reconfigure before the settings become current;
+// throw `cpa::plugin_error` or `cpa::config_error` to reject them) and `void shutdown()` (called
+// once, after the SDK's own threads have stopped). Capability members: <cpa/capabilities.hpp>.
 #ifndef CPA_PLUGIN_HPP
 #define CPA_PLUGIN_HPP
 

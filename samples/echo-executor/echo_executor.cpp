@@ -17,8 +17,10 @@ namespace {
 std::string last_message(const cpa::bytes& payload) {
     boost::system::error_code ec;
     const auto doc = boost::json::parse(payload.view(), ec);
-    const auto* messages = ec ? nullptr : doc.as_object().if_contains("messages");
-    if (messages == nullptr || !messages->is_array() || messages->as_array().empty()) {
+    const auto* request = ec ? nullptr : doc.if_object();
+    const auto* messages = request != nullptr ? request->if_contains("messages") : nullptr;
+    if (messages == nullptr || !messages->is_array() || messages->as_array().empty() ||
+        !messages->as_array().back().is_object()) {
         return {};
     }
     const auto* content = messages->as_array().back().as_object().if_contains("content");

@@ -12,11 +12,11 @@ namespace cpa {
 
 /// The request of `auth.parse`: an auth file the host found.
 struct auth_parse_request {
-    std::string provider;
-    std::string path;
-    std::string file_name;
-    bytes raw_json;
-    host_config_summary host;
+    std::string provider{};
+    std::string path{};
+    std::string file_name{};
+    bytes raw_json{};
+    host_config_summary host{};
 
     static constexpr auto wire = detail::message(
         "auth_parse_request", detail::field("Provider", &auth_parse_request::provider),
@@ -29,8 +29,8 @@ struct auth_parse_request {
 /// The answer of `auth.parse`. When `auths` is non-empty it is used instead of `auth`.
 struct auth_parse_response {
     bool handled = false;
-    auth_data auth;
-    std::vector<auth_data> auths;
+    auth_data auth{};
+    std::vector<auth_data> auths{};
 
     static constexpr auto wire = detail::message(
         "auth_parse_response", detail::field("Handled", &auth_parse_response::handled),
@@ -40,11 +40,11 @@ struct auth_parse_response {
 
 /// The request of `auth.login.start`.
 struct auth_login_start_request {
-    std::string provider;
-    std::string base_url;
-    host_config_summary host;
-    json_object metadata;
-    std::string host_callback_id;
+    std::string provider{};
+    std::string base_url{};
+    host_config_summary host{};
+    json_object metadata{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "auth_login_start_request", detail::field("Provider", &auth_login_start_request::provider),
@@ -57,11 +57,11 @@ struct auth_login_start_request {
 
 /// The answer of `auth.login.start`. `state` is required by the host.
 struct auth_login_start_response {
-    std::string provider;
-    std::string url;
-    std::string state;
-    timestamp expires_at;
-    json_object metadata;
+    std::string provider{};
+    std::string url{};
+    std::string state{};
+    timestamp expires_at{};
+    json_object metadata{};
 
     static constexpr auto wire =
         detail::message("auth_login_start_response",
@@ -74,11 +74,11 @@ struct auth_login_start_response {
 
 /// The request of `auth.login.poll`; `metadata` is what `auth.login.start` returned.
 struct auth_login_poll_request {
-    std::string provider;
-    std::string state;
-    host_config_summary host;
-    json_object metadata;
-    std::string host_callback_id;
+    std::string provider{};
+    std::string state{};
+    host_config_summary host{};
+    json_object metadata{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "auth_login_poll_request", detail::field("Provider", &auth_login_poll_request::provider),
@@ -109,9 +109,9 @@ struct detail::enum_spellings<login_status> {
 /// The answer of `auth.login.poll`.
 struct auth_login_poll_response {
     login_status status = login_status::unset;
-    std::string message;
-    auth_data auth;
-    std::vector<auth_data> auths;
+    std::string message{};
+    auth_data auth{};
+    std::vector<auth_data> auths{};
 
     static constexpr auto wire = detail::message(
         "auth_login_poll_response", detail::field("Status", &auth_login_poll_response::status),
@@ -122,13 +122,13 @@ struct auth_login_poll_response {
 
 /// The request of `auth.refresh`.
 struct auth_refresh_request {
-    std::string auth_id;
-    std::string auth_provider;
-    bytes storage_json;
-    json_object metadata;
-    string_map attributes;
-    host_config_summary host;
-    std::string host_callback_id;
+    std::string auth_id{};
+    std::string auth_provider{};
+    bytes storage_json{};
+    json_object metadata{};
+    string_map attributes{};
+    host_config_summary host{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "auth_refresh_request", detail::field("AuthID", &auth_refresh_request::auth_id),
@@ -144,8 +144,8 @@ struct auth_refresh_request {
 /// The answer of `auth.refresh`. The host reads the top-level `next_refresh_after`, never
 /// `auth.next_refresh_after`.
 struct auth_refresh_response {
-    auth_data auth;
-    timestamp next_refresh_after;
+    auth_data auth{};
+    timestamp next_refresh_after{};
 
     static constexpr auto wire = detail::message(
         "auth_refresh_response", detail::field("Auth", &auth_refresh_response::auth),

@@ -17,10 +17,10 @@ using command_line_register_request = plugin_request;
 /// A command-line flag a plugin adds to the host program. `type` is `bool` (also when empty),
 /// `string`, `int`, `int64`, `float64` or `duration`.
 struct command_line_flag {
-    std::string name;
-    std::string usage;
-    std::string type;
-    std::string default_value;
+    std::string name{};
+    std::string usage{};
+    std::string type{};
+    std::string default_value{};
 
     static constexpr auto wire =
         detail::message("command_line_flag", detail::field("Name", &command_line_flag::name),
@@ -31,7 +31,7 @@ struct command_line_flag {
 
 /// The answer of `command_line.register`.
 struct command_line_register_response {
-    std::vector<command_line_flag> flags;
+    std::vector<command_line_flag> flags{};
 
     static constexpr auto wire =
         detail::message("command_line_register_response",
@@ -40,9 +40,9 @@ struct command_line_register_response {
 
 /// The value of one flag of the host program.
 struct flag_value {
-    std::string name;
-    std::string type;
-    std::string value;
+    std::string name{};
+    std::string type{};
+    std::string value{};
     bool set = false;
 
     static constexpr auto wire = detail::message(
@@ -53,13 +53,13 @@ struct flag_value {
 
 /// The request of `command_line.execute`.
 struct command_line_execute_request {
-    cpa::metadata plugin;
-    std::string program;
-    std::vector<std::string> args;
-    std::string config_path;
-    host_config_summary host;
-    std::map<std::string, flag_value> flags;
-    std::map<std::string, flag_value> triggered_flags;
+    cpa::metadata plugin{};
+    std::string program{};
+    std::vector<std::string> args{};
+    std::string config_path{};
+    host_config_summary host{};
+    std::map<std::string, flag_value> flags{};
+    std::map<std::string, flag_value> triggered_flags{};
 
     static constexpr auto wire = detail::message(
         "command_line_execute_request",
@@ -74,9 +74,9 @@ struct command_line_execute_request {
 
 /// The answer of `command_line.execute`.
 struct command_line_execute_response {
-    bytes stdout_data;
-    bytes stderr_data;
-    std::vector<auth_data> auths;
+    bytes stdout_data{};
+    bytes stderr_data{};
+    std::vector<auth_data> auths{};
     std::int64_t exit_code = 0;
 
     static constexpr auto wire =

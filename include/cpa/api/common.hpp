@@ -21,10 +21,10 @@ struct empty_message {
 
 /// One plugin-owned configuration key, described for management clients (Go `ConfigField`).
 struct config_field {
-    std::string name;
-    std::string type; ///< "string", "number", "integer", "boolean", "enum", "array", "object"
-    std::vector<std::string> enum_values;
-    std::string description;
+    std::string name{};
+    std::string type{}; ///< "string", "number", "integer", "boolean", "enum", "array", "object"
+    std::vector<std::string> enum_values{};
+    std::string description{};
 
     static constexpr auto wire =
         detail::message("config_field", detail::field("Name", &config_field::name),
@@ -37,12 +37,12 @@ struct config_field {
 /// verbatim as `Plugin` in later requests. Name, Version, Author and GitHubRepository are
 /// required.
 struct metadata {
-    std::string name;
-    std::string version;
-    std::string author;
-    std::string github_repository;
-    std::string logo;
-    std::vector<config_field> config_fields;
+    std::string name{};
+    std::string version{};
+    std::string author{};
+    std::string github_repository{};
+    std::string logo{};
+    std::vector<config_field> config_fields{};
 
     static constexpr auto wire = detail::message(
         "metadata", detail::field("Name", &metadata::name),
@@ -54,8 +54,8 @@ struct metadata {
 
 /// A model alias for OAuth providers (`HostConfigSummary.OAuthModelAlias` entries).
 struct model_alias {
-    std::string name;
-    std::string alias;
+    std::string name{};
+    std::string alias{};
 
     static constexpr auto wire =
         detail::message("model_alias", detail::field("Name", &model_alias::name),
@@ -64,11 +64,11 @@ struct model_alias {
 
 /// The parts of the host configuration a plugin may need (Go `HostConfigSummary`).
 struct host_config_summary {
-    std::string auth_dir;
-    std::string proxy_url;
+    std::string auth_dir{};
+    std::string proxy_url{};
     bool force_model_prefix = false;
-    std::map<std::string, std::vector<model_alias>> oauth_model_alias;
-    std::map<std::string, std::vector<std::string>> excluded_models;
+    std::map<std::string, std::vector<model_alias>> oauth_model_alias{};
+    std::map<std::string, std::vector<std::string>> excluded_models{};
 
     static constexpr auto wire = detail::message(
         "host_config_summary", detail::field("AuthDir", &host_config_summary::auth_dir),
@@ -84,7 +84,7 @@ struct thinking_support {
     std::int64_t max = 0;
     bool zero_allowed = false;
     bool dynamic_allowed = false;
-    std::vector<std::string> levels;
+    std::vector<std::string> levels{};
 
     static constexpr auto wire =
         detail::message("thinking_support", detail::field("Min", &thinking_support::min),
@@ -96,24 +96,24 @@ struct thinking_support {
 
 /// A model as published to the host's registry (Go `ModelInfo`). `id` is required.
 struct model_info {
-    std::string id;
-    std::string object;
+    std::string id{};
+    std::string object{};
     std::int64_t created = 0; ///< Unix seconds
-    std::string owned_by;
-    std::string type;
-    std::string display_name;
-    std::string name;
-    std::string version;
-    std::string description;
+    std::string owned_by{};
+    std::string type{};
+    std::string display_name{};
+    std::string name{};
+    std::string version{};
+    std::string description{};
     std::int64_t input_token_limit = 0;
     std::int64_t output_token_limit = 0;
-    std::vector<std::string> supported_generation_methods;
+    std::vector<std::string> supported_generation_methods{};
     std::int64_t context_length = 0;
     std::int64_t max_completion_tokens = 0;
-    std::vector<std::string> supported_parameters;
-    std::vector<std::string> supported_input_modalities;
-    std::vector<std::string> supported_output_modalities;
-    std::optional<thinking_support> thinking;
+    std::vector<std::string> supported_parameters{};
+    std::vector<std::string> supported_input_modalities{};
+    std::vector<std::string> supported_output_modalities{};
+    std::optional<thinking_support> thinking{};
     bool user_defined = false;
 
     static constexpr auto wire = detail::message(
@@ -138,17 +138,17 @@ struct model_info {
 
 /// A credential record exchanged with auth and model plugins (Go `AuthData`).
 struct auth_data {
-    std::string provider; ///< required where the method gives no default
-    std::string id;
-    std::string file_name;
-    std::string label;
-    std::string prefix;
-    std::string proxy_url;
+    std::string provider{}; ///< required where the method gives no default
+    std::string id{};
+    std::string file_name{};
+    std::string label{};
+    std::string prefix{};
+    std::string proxy_url{};
     bool disabled = false;
-    bytes storage_json; ///< JSON object text, provider-owned
-    json_object metadata;
-    string_map attributes;
-    timestamp next_refresh_after;
+    bytes storage_json{}; ///< JSON object text, provider-owned
+    json_object metadata{};
+    string_map attributes{};
+    timestamp next_refresh_after{};
 
     static constexpr auto wire = detail::message(
         "auth_data", detail::field("Provider", &auth_data::provider),
@@ -164,7 +164,7 @@ struct auth_data {
 
 /// `{"Plugin": Metadata}`: the request of `model.register` and `command_line.register`.
 struct plugin_request {
-    cpa::metadata plugin;
+    cpa::metadata plugin{};
 
     static constexpr auto wire =
         detail::message("plugin_request", detail::field("Plugin", &plugin_request::plugin));
@@ -173,7 +173,7 @@ struct plugin_request {
 /// `{"identifier": "..."}`: the answer of `auth.identifier`, `frontend_auth.identifier`,
 /// `executor.identifier` and `thinking.identifier`.
 struct identifier_response {
-    std::string identifier;
+    std::string identifier{};
 
     static constexpr auto wire = detail::message(
         "identifier_response", detail::field("identifier", &identifier_response::identifier));

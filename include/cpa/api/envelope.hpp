@@ -19,8 +19,8 @@ namespace cpa {
 /// The `error` object of a failed call. The host never interprets `code` or `retryable`;
 /// `http_status > 0` becomes the HTTP status of the failure where the host has one to give.
 struct error_info {
-    std::string code;
-    std::string message;
+    std::string code{};
+    std::string message{};
     bool retryable = false;
     std::int64_t http_status = 0;
 
@@ -35,8 +35,8 @@ struct error_info {
 /// out when null, as is `error` when absent.
 struct envelope {
     bool ok = false;
-    json_value result;
-    std::optional<error_info> error;
+    json_value result{};
+    std::optional<error_info> error{};
 
     static constexpr auto wire =
         detail::message("envelope", detail::field("ok", &envelope::ok),
@@ -86,9 +86,9 @@ public:
     [[nodiscard]] bool retryable() const noexcept { return retryable_; }
 
 private:
-    std::int64_t http_status_;
-    std::string code_;
-    bool retryable_;
+    std::int64_t http_status_{};
+    std::string code_{};
+    bool retryable_{};
 };
 
 /// Lets `boost::system::result<T, call_error>::value()` throw the error itself.
@@ -201,7 +201,7 @@ interpret_reply(std::string_view method, int rc, std::string_view answer,
     // the parsed document instead of copying it.
     bool ok = false;
     json_value* result = nullptr;
-    std::optional<error_info> error;
+    std::optional<error_info> error{};
     try {
         detail::decode_context ctx("envelope");
         using codec = detail::codec<envelope>;

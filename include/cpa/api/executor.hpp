@@ -15,23 +15,23 @@ namespace cpa {
 /// (Go `ExecutorRequest` plus the host's wrapper). `payload` is in `source_format`, the
 /// negotiated input format; the answer must be in `format`. `stream_id` is set for streams only.
 struct executor_request {
-    std::string auth_id;
-    std::string auth_provider;
-    std::string model;
-    std::string format;
+    std::string auth_id{};
+    std::string auth_provider{};
+    std::string model{};
+    std::string format{};
     bool stream = false;
-    std::string alt;
-    cpa::headers headers;
-    cpa::headers query;
-    bytes original_request;
-    std::string source_format;
-    bytes payload;
-    json_object metadata;
-    bytes storage_json;
-    json_object auth_metadata;
-    string_map auth_attributes;
-    std::string stream_id;
-    std::string host_callback_id;
+    std::string alt{};
+    cpa::headers headers{};
+    cpa::headers query{};
+    bytes original_request{};
+    std::string source_format{};
+    bytes payload{};
+    json_object metadata{};
+    bytes storage_json{};
+    json_object auth_metadata{};
+    string_map auth_attributes{};
+    std::string stream_id{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "executor_request", detail::field("AuthID", &executor_request::auth_id),
@@ -55,9 +55,9 @@ struct executor_request {
 
 /// The answer of `executor.execute` and `executor.count_tokens`.
 struct executor_response {
-    bytes payload;
-    cpa::headers headers;
-    json_object metadata;
+    bytes payload{};
+    cpa::headers headers{};
+    json_object metadata{};
 
     static constexpr auto wire =
         detail::message("executor_response", detail::field("Payload", &executor_response::payload),
@@ -67,8 +67,8 @@ struct executor_response {
 
 /// One chunk of an inline stream answer. `err` exists on the wire but must always be null.
 struct executor_stream_chunk {
-    bytes payload;
-    detail::always_null err;
+    bytes payload{};
+    detail::always_null err{};
 
     static constexpr auto wire = detail::message(
         "executor_stream_chunk", detail::field("Payload", &executor_stream_chunk::payload),
@@ -78,8 +78,8 @@ struct executor_stream_chunk {
 /// The answer of `executor.execute_stream`: non-empty `chunks` is the whole stream (inline mode);
 /// no chunks means the plugin streams through `host.stream.emit` / `host.stream.close`.
 struct executor_stream_response {
-    cpa::headers headers;
-    std::vector<executor_stream_chunk> chunks;
+    cpa::headers headers{};
+    std::vector<executor_stream_chunk> chunks{};
 
     static constexpr auto wire = detail::message(
         "executor_stream_response", detail::field("headers", &executor_stream_response::headers),
@@ -89,16 +89,16 @@ struct executor_stream_response {
 /// The request of `executor.http_request`: a raw HTTP request to run with one of the
 /// provider's credentials.
 struct executor_http_request {
-    std::string auth_id;
-    std::string auth_provider;
-    std::string method;
-    std::string url;
-    cpa::headers headers;
-    bytes body;
-    bytes storage_json;
-    json_object metadata;
-    string_map attributes;
-    std::string host_callback_id;
+    std::string auth_id{};
+    std::string auth_provider{};
+    std::string method{};
+    std::string url{};
+    cpa::headers headers{};
+    bytes body{};
+    bytes storage_json{};
+    json_object metadata{};
+    string_map attributes{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "executor_http_request", detail::field("AuthID", &executor_http_request::auth_id),
@@ -118,8 +118,8 @@ struct executor_http_request {
 /// `management.handle` and `host.http.do`. A status of 0 means 200 where the host reads it.
 struct http_response {
     std::int64_t status_code = 0;
-    cpa::headers headers;
-    bytes body;
+    cpa::headers headers{};
+    bytes body{};
 
     static constexpr auto wire =
         detail::message("http_response", detail::field("StatusCode", &http_response::status_code),

@@ -10,11 +10,11 @@ namespace cpa {
 
 /// The request of `frontend_auth.authenticate`: the raw inbound request.
 struct frontend_auth_request {
-    std::string method;
-    std::string path;
-    cpa::headers headers;
-    cpa::headers query;
-    bytes body;
+    std::string method{};
+    std::string path{};
+    cpa::headers headers{};
+    cpa::headers query{};
+    bytes body{};
 
     static constexpr auto wire = detail::message(
         "frontend_auth_request", detail::field("Method", &frontend_auth_request::method),
@@ -27,8 +27,8 @@ struct frontend_auth_request {
 /// The answer of `frontend_auth.authenticate`.
 struct frontend_auth_response {
     bool authenticated = false;
-    std::string principal;
-    string_map metadata;
+    std::string principal{};
+    string_map metadata{};
 
     static constexpr auto wire =
         detail::message("frontend_auth_response",

@@ -32,10 +32,10 @@ struct detail::enum_spellings<log_level> {
 
 /// `host.log`. Answer: `empty_message`.
 struct host_log_request {
-    std::string host_callback_id;
+    std::string host_callback_id{};
     log_level level = log_level::debug; ///< what the host reads for an absent level
-    std::string message;
-    json_object fields;
+    std::string message{};
+    json_object fields{};
 
     static constexpr auto wire = detail::message(
         "host_log_request",
@@ -47,10 +47,10 @@ struct host_log_request {
 
 /// The nested form of a `host.http.do` request.
 struct host_http_request_spec {
-    std::string method;
-    std::string url;
-    cpa::headers headers;
-    bytes body;
+    std::string method{};
+    std::string url{};
+    cpa::headers headers{};
+    bytes body{};
 
     static constexpr auto wire = detail::message(
         "host_http_request_spec", detail::field("method", &host_http_request_spec::method),
@@ -63,12 +63,12 @@ struct host_http_request_spec {
 /// ignores the top-level method, url, headers and body. `method` defaults to GET; `url` must be
 /// absolute. Answers: `http_response` (do), `host_stream_response` (do_stream).
 struct host_http_request {
-    std::string host_callback_id;
-    std::string method;
-    std::string url;
-    cpa::headers headers;
-    bytes body;
-    std::optional<host_http_request_spec> request;
+    std::string host_callback_id{};
+    std::string method{};
+    std::string url{};
+    cpa::headers headers{};
+    bytes body{};
+    std::optional<host_http_request_spec> request{};
 
     static constexpr auto wire = detail::message(
         "host_http_request",
@@ -83,8 +83,8 @@ struct host_http_request {
 /// The answer of `host.http.do_stream` and `host.model.execute_stream`: a stream to read.
 struct host_stream_response {
     std::int64_t status_code = 0;
-    cpa::headers headers;
-    std::string stream_id;
+    cpa::headers headers{};
+    std::string stream_id{};
 
     static constexpr auto wire = detail::message(
         "host_stream_response", detail::field("status_code", &host_stream_response::status_code),
@@ -95,7 +95,7 @@ struct host_stream_response {
 /// `{"stream_id": ...}`: the request of `host.http.stream_read`, `host.http.stream_close`,
 /// `host.model.stream_read` and `host.model.stream_close`.
 struct host_stream_request {
-    std::string stream_id;
+    std::string stream_id{};
 
     static constexpr auto wire = detail::message(
         "host_stream_request", detail::field("stream_id", &host_stream_request::stream_id));
@@ -104,8 +104,8 @@ struct host_stream_request {
 /// The answer of `host.http.stream_read`: raw body bytes, or `done` (with `error` on a read
 /// failure). Empty fields are left out.
 struct host_http_stream_chunk {
-    bytes payload;
-    std::string error;
+    bytes payload{};
+    std::string error{};
     bool done = false;
 
     static constexpr auto wire = detail::message(
@@ -119,15 +119,15 @@ struct host_http_stream_chunk {
 /// whole pipeline. `stream` must be false for execute and true for execute_stream. Answers:
 /// `host_model_response` (execute), `host_stream_response` (execute_stream).
 struct host_model_request {
-    std::string entry_protocol;
-    std::string exit_protocol;
-    std::string model;
+    std::string entry_protocol{};
+    std::string exit_protocol{};
+    std::string model{};
     bool stream = false;
-    bytes body;
-    cpa::headers headers;
-    cpa::headers query;
-    std::string alt;
-    std::string host_callback_id;
+    bytes body{};
+    cpa::headers headers{};
+    cpa::headers query{};
+    std::string alt{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "host_model_request", detail::field("entry_protocol", &host_model_request::entry_protocol),
@@ -145,8 +145,8 @@ struct host_model_request {
 /// The answer of `host.model.execute`.
 struct host_model_response {
     std::int64_t status_code = 0;
-    cpa::headers headers;
-    bytes body;
+    cpa::headers headers{};
+    bytes body{};
 
     static constexpr auto wire = detail::message(
         "host_model_response", detail::field("status_code", &host_model_response::status_code),
@@ -157,8 +157,8 @@ struct host_model_response {
 /// The answer of `host.model.stream_read`: one chunk, or `done` (with `error` on failure). All
 /// keys are always present.
 struct host_model_stream_chunk {
-    bytes payload;
-    std::string error;
+    bytes payload{};
+    std::string error{};
     bool done = false;
 
     static constexpr auto wire = detail::message(
@@ -170,9 +170,9 @@ struct host_model_stream_chunk {
 /// `host.stream.emit`: one chunk of an executor stream, or an error chunk. Answer:
 /// `empty_message`. Blocks while the host's 16-chunk buffer is full.
 struct host_stream_emit_request {
-    std::string stream_id;
-    bytes payload;
-    std::string error;
+    std::string stream_id{};
+    bytes payload{};
+    std::string error{};
 
     static constexpr auto wire = detail::message(
         "host_stream_emit_request",
@@ -184,8 +184,8 @@ struct host_stream_emit_request {
 /// `host.stream.close`: ends an executor stream, optionally with a terminal error. Answer:
 /// `empty_message`.
 struct host_stream_close_request {
-    std::string stream_id;
-    std::string error;
+    std::string stream_id{};
+    std::string error{};
 
     static constexpr auto wire = detail::message(
         "host_stream_close_request",
@@ -195,7 +195,7 @@ struct host_stream_close_request {
 
 /// One bucket of recent request counters of a credential.
 struct host_auth_recent_requests {
-    std::string time;
+    std::string time{};
     std::int64_t success = 0;
     std::int64_t failed = 0;
 
@@ -208,35 +208,35 @@ struct host_auth_recent_requests {
 /// A credential known to the host (Go `HostAuthFileEntry`). Every key but `name` and the times
 /// is left out when empty.
 struct host_auth_file_entry {
-    std::string id;
-    std::string auth_index;
-    std::string name;
-    std::string type;
-    std::string provider;
-    std::string label;
-    std::string status;
-    std::string status_message;
+    std::string id{};
+    std::string auth_index{};
+    std::string name{};
+    std::string type{};
+    std::string provider{};
+    std::string label{};
+    std::string status{};
+    std::string status_message{};
     bool disabled = false;
     bool unavailable = false;
     bool runtime_only = false;
-    std::string source;
-    std::string path;
+    std::string source{};
+    std::string path{};
     std::int64_t size = 0;
-    timestamp modtime;
-    timestamp updated_at;
-    timestamp created_at;
-    timestamp last_refresh;
-    timestamp next_retry_after;
-    std::string email;
-    std::string project_id;
-    std::string account_type;
-    std::string account;
+    timestamp modtime{};
+    timestamp updated_at{};
+    timestamp created_at{};
+    timestamp last_refresh{};
+    timestamp next_retry_after{};
+    std::string email{};
+    std::string project_id{};
+    std::string account_type{};
+    std::string account{};
     std::int64_t priority = 0;
-    std::string note;
+    std::string note{};
     bool websockets = false;
     std::int64_t success = 0;
     std::int64_t failed = 0;
-    std::vector<host_auth_recent_requests> recent_requests;
+    std::vector<host_auth_recent_requests> recent_requests{};
 
     static constexpr auto wire = detail::message(
         "host_auth_file_entry", detail::field("id", &host_auth_file_entry::id, detail::omit_empty),
@@ -273,7 +273,7 @@ struct host_auth_file_entry {
 
 /// The answer of `host.auth.list` (whose request is any object, e.g. `empty_message`).
 struct host_auth_list_response {
-    std::vector<host_auth_file_entry> files;
+    std::vector<host_auth_file_entry> files{};
 
     static constexpr auto wire = detail::message(
         "host_auth_list_response", detail::field("files", &host_auth_list_response::files));
@@ -281,7 +281,7 @@ struct host_auth_list_response {
 
 /// `{"auth_index": ...}`: the request of `host.auth.get` and `host.auth.get_runtime`.
 struct host_auth_index_request {
-    std::string auth_index;
+    std::string auth_index{};
 
     static constexpr auto wire =
         detail::message("host_auth_index_request",
@@ -290,10 +290,10 @@ struct host_auth_index_request {
 
 /// The answer of `host.auth.get`: the credential file's JSON object, embedded as JSON.
 struct host_auth_get_response {
-    std::string auth_index;
-    std::string name;
-    std::string path;
-    json_value json;
+    std::string auth_index{};
+    std::string name{};
+    std::string path{};
+    json_value json{};
 
     static constexpr auto wire = detail::message(
         "host_auth_get_response", detail::field("auth_index", &host_auth_get_response::auth_index),
@@ -304,7 +304,7 @@ struct host_auth_get_response {
 
 /// The answer of `host.auth.get_runtime`.
 struct host_auth_get_runtime_response {
-    host_auth_file_entry auth;
+    host_auth_file_entry auth{};
 
     static constexpr auto wire =
         detail::message("host_auth_get_runtime_response",
@@ -313,8 +313,8 @@ struct host_auth_get_runtime_response {
 
 /// `host.auth.save`: writes `<auth dir>/<name>`; `name` ends in `.json`, `json` is an object.
 struct host_auth_save_request {
-    std::string name;
-    json_value json;
+    std::string name{};
+    json_value json{};
 
     static constexpr auto wire = detail::message(
         "host_auth_save_request", detail::field("name", &host_auth_save_request::name),
@@ -323,8 +323,8 @@ struct host_auth_save_request {
 
 /// The answer of `host.auth.save`.
 struct host_auth_save_response {
-    std::string name;
-    std::string path;
+    std::string name{};
+    std::string path{};
 
     static constexpr auto wire = detail::message(
         "host_auth_save_response", detail::field("name", &host_auth_save_response::name),

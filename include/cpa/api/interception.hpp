@@ -13,17 +13,17 @@ namespace cpa {
 
 /// The request of `request.intercept_before` and `request.intercept_after`.
 struct request_intercept_request {
-    std::string request_id;
-    std::string trace_id;
-    std::string source_format;
-    std::string to_format;
-    std::string model;
-    std::string requested_model;
+    std::string request_id{};
+    std::string trace_id{};
+    std::string source_format{};
+    std::string to_format{};
+    std::string model{};
+    std::string requested_model{};
     bool stream = false;
-    cpa::headers headers;
-    bytes body;
-    json_object metadata;
-    std::string host_callback_id;
+    cpa::headers headers{};
+    bytes body{};
+    json_object metadata{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "request_intercept_request",
@@ -46,13 +46,13 @@ struct request_intercept_request {
 /// answers the client with `status_code` (outside 200-599 becomes 403), `response_headers` and
 /// `response_body` without calling an executor.
 struct request_intercept_response {
-    cpa::headers headers;
-    bytes body;
-    std::vector<std::string> clear_headers;
+    cpa::headers headers{};
+    bytes body{};
+    std::vector<std::string> clear_headers{};
     bool terminate = false;
     std::int64_t status_code = 0;
-    cpa::headers response_headers;
-    bytes response_body;
+    cpa::headers response_headers{};
+    bytes response_body{};
 
     static constexpr auto wire = detail::message(
         "request_intercept_response",
@@ -67,19 +67,19 @@ struct request_intercept_response {
 
 /// The request of `response.intercept_after` (successful non-streaming executions).
 struct response_intercept_request {
-    std::string request_id;
-    std::string source_format;
-    std::string model;
-    std::string requested_model;
+    std::string request_id{};
+    std::string source_format{};
+    std::string model{};
+    std::string requested_model{};
     bool stream = false;
-    cpa::headers request_headers;
-    cpa::headers response_headers;
-    bytes original_request;
-    bytes request_body;
-    bytes body;
+    cpa::headers request_headers{};
+    cpa::headers response_headers{};
+    bytes original_request{};
+    bytes request_body{};
+    bytes body{};
     std::int64_t status_code = 0;
-    json_object metadata;
-    std::string host_callback_id;
+    json_object metadata{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "response_intercept_request",
@@ -101,9 +101,9 @@ struct response_intercept_request {
 
 /// The answer of `response.intercept_after`; same merge rules as request interception.
 struct response_intercept_response {
-    cpa::headers headers;
-    bytes body;
-    std::vector<std::string> clear_headers;
+    cpa::headers headers{};
+    bytes body{};
+    std::vector<std::string> clear_headers{};
 
     static constexpr auto wire =
         detail::message("response_intercept_response",
@@ -119,19 +119,19 @@ inline constexpr std::int64_t stream_chunk_header_init_index = -1;
 /// version 3, payload calls (`chunk_index >= 0`) carry null `original_request` and
 /// `request_body`; keep them from the header-init call if needed.
 struct stream_chunk_intercept_request {
-    std::string request_id;
-    std::string source_format;
-    std::string model;
-    std::string requested_model;
-    cpa::headers request_headers;
-    cpa::headers response_headers;
-    bytes original_request;
-    bytes request_body;
-    bytes body;
-    std::vector<bytes> history_chunks;
+    std::string request_id{};
+    std::string source_format{};
+    std::string model{};
+    std::string requested_model{};
+    cpa::headers request_headers{};
+    cpa::headers response_headers{};
+    bytes original_request{};
+    bytes request_body{};
+    bytes body{};
+    std::vector<bytes> history_chunks{};
     std::int64_t chunk_index = 0;
-    json_object metadata;
-    std::string host_callback_id;
+    json_object metadata{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "stream_chunk_intercept_request",
@@ -154,9 +154,9 @@ struct stream_chunk_intercept_request {
 /// The answer of `response.intercept_stream_chunk`. `drop_chunk` suppresses the chunk and stops
 /// the chain for it; a non-empty `body` replaces it.
 struct stream_chunk_intercept_response {
-    cpa::headers headers;
-    bytes body;
-    std::vector<std::string> clear_headers;
+    cpa::headers headers{};
+    bytes body{};
+    std::vector<std::string> clear_headers{};
     bool drop_chunk = false;
 
     static constexpr auto wire = detail::message(

@@ -42,7 +42,7 @@ concept wire_message = detail::described<T>;
 /// Parse options matching what Go's decoder accepts: nesting as deep as Go allows (10000), and
 /// strings with invalid UTF-8 (each bad byte becomes U+FFFD, as in Go).
 inline boost::json::parse_options wire_parse_options() noexcept {
-    boost::json::parse_options opts;
+    boost::json::parse_options opts{};
     opts.max_depth = 10000;
     opts.allow_invalid_utf8 = true;
     return opts;
@@ -57,7 +57,7 @@ parse_json(std::string_view text, boost::json::storage_ptr sp = {}) {
     if (text.empty()) {
         return wire_error("unexpected end of JSON input");
     }
-    detail::read_error err;
+    detail::read_error err{};
     auto out = detail::read_json(text, wire_parse_options(), std::move(sp), err);
     if (!out) {
         if (err.code == boost::json::error::incomplete) {
@@ -84,7 +84,7 @@ void to_json(const T& msg, std::string& out) {
 /// The JSON text of `msg`; see the overload above.
 template <wire_message T>
 [[nodiscard]] std::string to_json(const T& msg) {
-    std::string out;
+    std::string out{};
     to_json(msg, out);
     return out;
 }
@@ -119,6 +119,19 @@ template <wire_message T>
 template <wire_message T>
 [[nodiscard]] T from_json(std::string_view text) {
     return try_from_json<T>(text).value();
+}
+
+/// The wire spelling of an enumerated value (`request_outcome::rejected` -> "rejected").
+template <detail::wire_enum E>
+[[nodiscard]] constexpr std::string_view to_string(E value) noexcept {
+    return detail::codec<E>::spelling(value);
+}
+
+/// The enumerated value of a wire spelling, with the same leniency as decoding: an unrecognised
+/// spelling gives the enumeration's documented fallback.
+template <detail::wire_enum E>
+[[nodiscard]] constexpr E enum_from_string(std::string_view text) noexcept {
+    return detail::codec<E>::parse(text);
 }
 
 /// `boost::json::value_from` for every message type.

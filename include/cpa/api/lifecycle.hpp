@@ -29,19 +29,19 @@ struct detail::enum_spellings<request_outcome> {
 
 /// The request of `request.complete` (Go `RequestCompletion`). The answer is ignored.
 struct request_completion {
-    std::string request_id;
-    std::string trace_id;
-    std::string source_format;
-    std::string model;
-    std::string requested_model;
+    std::string request_id{};
+    std::string trace_id{};
+    std::string source_format{};
+    std::string model{};
+    std::string requested_model{};
     bool stream = false;
     request_outcome outcome = request_outcome::unset;
     std::int64_t status_code = 0;
-    std::string error;
-    timestamp started_at;
-    timestamp completed_at;
-    json_object metadata;
-    std::string host_callback_id;
+    std::string error{};
+    timestamp started_at{};
+    timestamp completed_at{};
+    json_object metadata{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "request_completion", detail::field("RequestID", &request_completion::request_id),

@@ -12,9 +12,9 @@ namespace cpa {
 
 /// The request of `management.register`.
 struct management_register_request {
-    cpa::metadata plugin;
-    std::string base_path;
-    std::string resource_base_path;
+    cpa::metadata plugin{};
+    std::string base_path{};
+    std::string resource_base_path{};
 
     static constexpr auto wire = detail::message(
         "management_register_request",
@@ -25,11 +25,11 @@ struct management_register_request {
 
 /// An authenticated management route. `handler` exists on the wire but must be null.
 struct management_route {
-    std::string method;
-    std::string path;
-    std::string menu;
-    std::string description;
-    detail::always_null handler;
+    std::string method{};
+    std::string path{};
+    std::string menu{};
+    std::string description{};
+    detail::always_null handler{};
 
     static constexpr auto wire =
         detail::message("management_route", detail::field("Method", &management_route::method),
@@ -41,10 +41,10 @@ struct management_route {
 
 /// An unauthenticated, browser-navigable resource (GET only).
 struct management_resource {
-    std::string path;
-    std::string menu;
-    std::string description;
-    detail::always_null handler;
+    std::string path{};
+    std::string menu{};
+    std::string description{};
+    detail::always_null handler{};
 
     static constexpr auto wire =
         detail::message("management_resource", detail::field("Path", &management_resource::path),
@@ -55,8 +55,8 @@ struct management_resource {
 
 /// The answer of `management.register`.
 struct management_register_response {
-    std::vector<management_route> routes;
-    std::vector<management_resource> resources;
+    std::vector<management_route> routes{};
+    std::vector<management_resource> resources{};
 
     static constexpr auto wire =
         detail::message("management_register_response",
@@ -66,12 +66,12 @@ struct management_register_response {
 
 /// The request of `management.handle`, for both routes and resources.
 struct management_request {
-    std::string method;
-    std::string path;
-    cpa::headers headers;
-    cpa::headers query;
-    bytes body;
-    std::string host_callback_id;
+    std::string method{};
+    std::string path{};
+    cpa::headers headers{};
+    cpa::headers query{};
+    bytes body{};
+    std::string host_callback_id{};
 
     static constexpr auto wire =
         detail::message("management_request", detail::field("Method", &management_request::method),

@@ -14,8 +14,8 @@ using model_register_request = plugin_request;
 
 /// The request of `model.static`.
 struct model_static_request {
-    cpa::metadata plugin;
-    host_config_summary host;
+    cpa::metadata plugin{};
+    host_config_summary host{};
 
     static constexpr auto wire = detail::message(
         "model_static_request", detail::field("Plugin", &model_static_request::plugin),
@@ -24,14 +24,14 @@ struct model_static_request {
 
 /// The request of `model.for_auth`: one auth record whose provider this plugin serves.
 struct model_for_auth_request {
-    cpa::metadata plugin;
-    std::string auth_id;
-    std::string auth_provider;
-    bytes storage_json;
-    json_object metadata;
-    string_map attributes;
-    host_config_summary host;
-    std::string host_callback_id;
+    cpa::metadata plugin{};
+    std::string auth_id{};
+    std::string auth_provider{};
+    bytes storage_json{};
+    json_object metadata{};
+    string_map attributes{};
+    host_config_summary host{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "model_for_auth_request", detail::field("Plugin", &model_for_auth_request::plugin),
@@ -48,9 +48,9 @@ struct model_for_auth_request {
 /// The answer of `model.register`, `model.static` and `model.for_auth` (Go `ModelResponse`).
 /// `auth_update` is read only by `model.for_auth`.
 struct model_response {
-    std::string provider;
-    std::vector<model_info> models;
-    auth_data auth_update;
+    std::string provider{};
+    std::vector<model_info> models{};
+    auth_data auth_update{};
 
     static constexpr auto wire =
         detail::message("model_response", detail::field("Provider", &model_response::provider),

@@ -15,7 +15,7 @@ namespace cpa {
 /// The request of `plugin.register` and `plugin.reconfigure`: the plugin's own YAML
 /// configuration subtree and the host's JSON contract version.
 struct register_request {
-    bytes config_yaml;
+    bytes config_yaml{};
     std::uint32_t schema_version = 0;
 
     static constexpr auto wire = detail::message(
@@ -53,8 +53,8 @@ struct capabilities {
     bool model_router = false;
     bool executor = false;
     cpa::executor_model_scope executor_model_scope = cpa::executor_model_scope::unset;
-    std::vector<std::string> executor_input_formats;  ///< omitted when empty
-    std::vector<std::string> executor_output_formats; ///< omitted when empty
+    std::vector<std::string> executor_input_formats{};  ///< omitted when empty
+    std::vector<std::string> executor_output_formats{}; ///< omitted when empty
     bool request_translator = false;
     bool request_normalizer = false;
     bool request_interceptor = false;
@@ -113,8 +113,8 @@ struct capabilities {
 /// The answer of `plugin.register` / `plugin.reconfigure`. A `schema_version` of 0 means 1.
 struct register_response {
     std::uint32_t schema_version = 0;
-    cpa::metadata metadata;
-    cpa::capabilities capabilities;
+    cpa::metadata metadata{};
+    cpa::capabilities capabilities{};
 
     static constexpr auto wire = detail::message(
         "register_response", detail::field("schema_version", &register_response::schema_version),

@@ -12,17 +12,17 @@ namespace cpa {
 
 /// The request of `model.route`.
 struct model_route_request {
-    cpa::metadata plugin;
-    std::string plugin_id;
-    std::string source_format;
-    std::string requested_model;
+    cpa::metadata plugin{};
+    std::string plugin_id{};
+    std::string source_format{};
+    std::string requested_model{};
     bool stream = false;
-    cpa::headers headers;
-    cpa::headers query;
-    bytes body;
-    json_object metadata;
-    std::vector<std::string> available_providers;
-    std::string host_callback_id;
+    cpa::headers headers{};
+    cpa::headers query{};
+    bytes body{};
+    json_object metadata{};
+    std::vector<std::string> available_providers{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "model_route_request", detail::field("Plugin", &model_route_request::plugin),
@@ -63,9 +63,9 @@ struct detail::enum_spellings<route_target_kind> {
 struct model_route_response {
     bool handled = false;
     route_target_kind target_kind = route_target_kind::unset;
-    std::string target;
-    std::string target_model; ///< provider targets only; empty keeps the requested model
-    std::string reason;
+    std::string target{};
+    std::string target_model{}; ///< provider targets only; empty keeps the requested model
+    std::string reason{};
 
     static constexpr auto wire = detail::message(
         "model_route_response", detail::field("Handled", &model_route_response::handled),

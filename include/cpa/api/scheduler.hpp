@@ -13,8 +13,8 @@ namespace cpa {
 
 /// Request headers and sanitised metadata handed to the scheduler.
 struct scheduler_options {
-    cpa::headers headers;
-    json_object metadata;
+    cpa::headers headers{};
+    json_object metadata{};
 
     static constexpr auto wire =
         detail::message("scheduler_options", detail::field("Headers", &scheduler_options::headers),
@@ -42,12 +42,12 @@ struct detail::enum_spellings<auth_status> {
 
 /// A credential the scheduler may pick.
 struct scheduler_candidate {
-    std::string id;
-    std::string provider;
+    std::string id{};
+    std::string provider{};
     std::int64_t priority = 0;
     auth_status status = auth_status::unset;
-    string_map attributes;
-    json_object metadata;
+    string_map attributes{};
+    json_object metadata{};
 
     static constexpr auto wire =
         detail::message("scheduler_candidate", detail::field("ID", &scheduler_candidate::id),
@@ -60,13 +60,13 @@ struct scheduler_candidate {
 
 /// The request of `scheduler.pick`.
 struct scheduler_pick_request {
-    cpa::metadata plugin;
-    std::string provider;
-    std::vector<std::string> providers;
-    std::string model;
+    cpa::metadata plugin{};
+    std::string provider{};
+    std::vector<std::string> providers{};
+    std::string model{};
     bool stream = false;
-    scheduler_options options;
-    std::vector<scheduler_candidate> candidates;
+    scheduler_options options{};
+    std::vector<scheduler_candidate> candidates{};
 
     static constexpr auto wire = detail::message(
         "scheduler_pick_request", detail::field("Plugin", &scheduler_pick_request::plugin),
@@ -81,8 +81,8 @@ struct scheduler_pick_request {
 /// The answer of `scheduler.pick`: a candidate ID, or a built-in strategy (`"round-robin"`,
 /// `"fill-first"`) to delegate to.
 struct scheduler_pick_response {
-    std::string auth_id;
-    std::string delegate_builtin;
+    std::string auth_id{};
+    std::string delegate_builtin{};
     bool handled = false;
 
     static constexpr auto wire = detail::message(

@@ -56,11 +56,11 @@ struct thinking_config {
 
 /// The request of `thinking.apply`; the answer is a `payload_response`.
 struct thinking_apply_request {
-    std::string provider;
-    model_info model;
-    thinking_config config;
-    bytes body;
-    std::string host_callback_id;
+    std::string provider{};
+    model_info model{};
+    thinking_config config{};
+    bytes body{};
+    std::string host_callback_id{};
 
     static constexpr auto wire = detail::message(
         "thinking_apply_request", detail::field("Provider", &thinking_apply_request::provider),

@@ -11,11 +11,11 @@ namespace cpa {
 
 /// The request of `request.translate` and `request.normalize`.
 struct request_transform_request {
-    std::string from_format;
-    std::string to_format;
-    std::string model;
+    std::string from_format{};
+    std::string to_format{};
+    std::string model{};
     bool stream = false;
-    bytes body;
+    bytes body{};
 
     static constexpr auto wire =
         detail::message("request_transform_request",
@@ -29,13 +29,13 @@ struct request_transform_request {
 /// The request of `response.translate`, `response.normalize_before` and
 /// `response.normalize_after`.
 struct response_transform_request {
-    std::string from_format;
-    std::string to_format;
-    std::string model;
+    std::string from_format{};
+    std::string to_format{};
+    std::string model{};
     bool stream = false;
-    bytes original_request;
-    bytes translated_request;
-    bytes body;
+    bytes original_request{};
+    bytes translated_request{};
+    bytes body{};
 
     static constexpr auto wire = detail::message(
         "response_transform_request",
@@ -51,7 +51,7 @@ struct response_transform_request {
 /// `{"Body": ...}`: the answer of the translators, normalizers and `thinking.apply`. An empty
 /// body means "no change".
 struct payload_response {
-    bytes body;
+    bytes body{};
 
     static constexpr auto wire =
         detail::message("payload_response", detail::field("Body", &payload_response::body));

@@ -42,7 +42,7 @@ public:
     friend bool operator==(const bytes& a, std::string_view b) noexcept { return a.value_ == b; }
 
 private:
-    std::string value_;
+    std::string value_{};
 };
 
 /// A Go `time.Time` as it crosses the wire: an instant with nanosecond precision plus the UTC

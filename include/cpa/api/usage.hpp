@@ -12,7 +12,7 @@ namespace cpa {
 /// Why a request failed. `body` is plain text on the wire, not base64.
 struct usage_failure {
     std::int64_t status_code = 0;
-    std::string body;
+    std::string body{};
 
     static constexpr auto wire =
         detail::message("usage_failure", detail::field("StatusCode", &usage_failure::status_code),
@@ -41,25 +41,25 @@ struct usage_detail {
 
 /// The request of `usage.handle` (Go `UsageRecord`). The answer is ignored.
 struct usage_record {
-    std::string provider;
-    std::string executor_type;
-    std::string model;
-    std::string alias;
-    std::string api_key;
-    std::string auth_id;
-    std::string auth_index;
-    std::string auth_type;
-    std::string source;
-    std::string reasoning_effort;
-    std::string service_tier;
+    std::string provider{};
+    std::string executor_type{};
+    std::string model{};
+    std::string alias{};
+    std::string api_key{};
+    std::string auth_id{};
+    std::string auth_index{};
+    std::string auth_type{};
+    std::string source{};
+    std::string reasoning_effort{};
+    std::string service_tier{};
     bool generate = false;
-    timestamp requested_at;
+    timestamp requested_at{};
     duration latency{0};
     duration ttft{0};
     bool failed = false;
-    usage_failure failure;
+    usage_failure failure{};
     usage_detail detail; // hides namespace detail: the description below names it in full
-    cpa::headers response_headers;
+    cpa::headers response_headers{};
 
     static constexpr auto wire = ::cpa::detail::message(
         "usage_record", ::cpa::detail::field("Provider", &usage_record::provider),

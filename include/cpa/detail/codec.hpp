@@ -178,7 +178,7 @@ inline std::string_view kind_name(const boost::json::value& v) noexcept {
 // Go's case-insensitive key match: ASCII letters fold, and so do the two non-ASCII characters
 // that fold to ASCII letters (U+017F long s -> 's', U+212A Kelvin sign -> 'k'). Underscores and
 // every other character must match exactly.
-inline bool key_equal_fold(std::string_view key, std::string_view name) noexcept {
+constexpr bool key_equal_fold(std::string_view key, std::string_view name) noexcept {
     std::size_t i = 0;
     std::size_t j = 0;
     while (j < name.size()) {
@@ -485,7 +485,7 @@ template <wire_enum E>
 struct codec<E> {
     using spellings = enum_spellings<E>;
 
-    static std::string_view spelling(E v) noexcept {
+    static constexpr std::string_view spelling(E v) noexcept {
         for (const auto& s : spellings::spellings) {
             if (s.first == v) {
                 return s.second;
@@ -495,7 +495,7 @@ struct codec<E> {
     }
     static void write(json_writer& w, E v) { w.string(spelling(v)); }
     static bool empty(E v) noexcept { return spelling(v).empty(); }
-    static E parse(std::string_view text) noexcept {
+    static constexpr E parse(std::string_view text) noexcept {
         for (const auto& s : spellings::spellings) {
             if (s.second == text) {
                 return s.first;

@@ -237,6 +237,12 @@ private:
             out.clear();
             encode_failure(e.info(), out);
             return 0;
+        } catch (const config_error& e) {
+            // Settings the plugin read during the call were not what it expects.
+            out.clear();
+            encode_failure({"invalid_config", std::string(entry->name) + ": " + e.what(), false, 0},
+                           out);
+            return 0;
         } catch (const std::exception& e) {
             out.clear();
             encode_failure({std::string(error_codes::plugin_error),
