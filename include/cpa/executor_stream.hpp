@@ -1,10 +1,11 @@
 // The answer of an executor's `execute_stream`: either every chunk at once (inline), or a
-// producer that streams chunks through the host after the call has returned (async).
+// producer that streams chunks through the host once the answer is complete (async).
 //
-// The async form is what keeps a plugin clear of the host's 16-chunk limit on emits made before
-// `executor.execute_stream` returns: the producer only ever runs after the answer is on its way,
-// on a thread the SDK owns (joined at shutdown), so it cannot block the call that the host must
-// see return before it starts reading.
+// The async form keeps a plugin clear of the host's 16-chunk limit: the host buffers at most 16
+// emitted chunks and starts reading only once `executor.execute_stream` has returned, so a call
+// that emitted a 17th chunk itself would wait forever. A producer never runs on the calling
+// thread: it starts on a thread the SDK owns (joined at shutdown) once the answer is complete,
+// and when the host's buffer is full its emits wait for the reader, never the call.
 #ifndef CPA_EXECUTOR_STREAM_HPP
 #define CPA_EXECUTOR_STREAM_HPP
 

@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -389,9 +390,14 @@ private:
             }
         }();
         if (stream.is_async()) {
-            auto produce = stream.take_producer();
-            st.workers.spawn([ctx, stream_id = request.stream_id,
-                              produce = std::move(produce)](std::stop_token stop) {
+            // The producer starts once the answer is complete, so that its emits follow the
+            // headers-only answer instead of racing it; if answering fails it never starts.
+            auto answered = std::make_shared<std::promise<bool>>();
+            st.workers.spawn([ctx, stream_id = request.stream_id, produce = stream.take_producer(),
+                              go = answered->get_future().share()](std::stop_token stop) {
+                if (!go.get()) {
+                    return;
+                }
                 stream_writer writer(ctx, stream_id, std::move(stop));
                 try {
                     produce(writer);
@@ -402,8 +408,17 @@ private:
                     writer.close("stream producer failed");
                 }
             });
+            struct release {
+                std::shared_ptr<std::promise<bool>> promise;
+                bool ok = false;
+                ~release() { promise->set_value(ok); }
+            } on_exit{answered};
             stream.answer().chunks.clear(); // async mode: headers only
-        } else if (stream.answer().chunks.empty() && !request.stream_id.empty()) {
+            encode_success(stream.answer(), out);
+            on_exit.ok = true;
+            return;
+        }
+        if (stream.answer().chunks.empty() && !request.stream_id.empty()) {
             // An inline answer without chunks would leave the host waiting for emits: end the
             // (empty) stream now, which the host allows before the call returns.
             st.host.stream_close({request.stream_id, {}});
