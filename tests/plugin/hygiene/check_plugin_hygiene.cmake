@@ -1,0 +1,90 @@
+# cmake -DLIBRARY=<plugin.so> -DNM=<nm> -DREADELF=<readelf> -P check_plugin_hygiene.cmake
+#
+# A plugin built by cpa_add_plugin() exports `cliproxy_plugin_init` and nothing else, and needs no
+# Boost or YAML shared library at run time. Fails naming the library and every offender.
+cmake_minimum_required(VERSION 3.25)
+
+foreach(var IN ITEMS LIBRARY NM READELF)
+    if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
+        message(FATAL_ERROR "check_plugin_hygiene.cmake: ${var} is not set")
+    endif()
+endforeach()
+if(NOT EXISTS "${LIBRARY}")
+    message(FATAL_ERROR "plugin hygiene: ${LIBRARY} does not exist (not built?)")
+endif()
+
+set(problems "")
+set(symbol_problems "")
+set(plain_symbol_problems "")
+
+# 1. Dynamic symbols the library defines: only the init function.
+execute_process(COMMAND "${NM}" -D --defined-only --demangle "${LIBRARY}"
+    RESULT_VARIABLE status OUTPUT_VARIABLE symbols ERROR_VARIABLE nm_error)
+if(NOT status EQUAL 0)
+    message(FATAL_ERROR "plugin hygiene: `${NM} -D --defined-only ${LIBRARY}` failed: ${nm_error}")
+endif()
+string(REPLACE ";" "\\;" symbols "${symbols}")
+string(REPLACE "\n" ";" symbol_lines "${symbols}")
+set(found_init FALSE)
+foreach(line IN LISTS symbol_lines)
+    # "<address> <type> <name>"
+    if(NOT line MATCHES "^[0-9a-fA-F]* *([A-Za-z]) (.+)$")
+        continue()
+    endif()
+    set(name "${CMAKE_MATCH_2}")
+    if(name STREQUAL "cliproxy_plugin_init")
+        set(found_init TRUE)
+    else()
+        string(REPLACE ";" "\\;" name "${name}")
+        set(problem "exports `${name}` (nm type ${CMAKE_MATCH_1}), but only `cliproxy_plugin_init` may be exported")
+        if(name MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+            list(APPEND plain_symbol_problems "${problem}") # C names first: most likely the author's
+        else()
+            list(APPEND symbol_problems "${problem}")
+        endif()
+    endif()
+endforeach()
+if(NOT found_init)
+    list(PREPEND symbol_problems "does not export `cliproxy_plugin_init`")
+endif()
+
+# 2. Shared libraries it needs: no Boost, no YAML.
+execute_process(COMMAND "${READELF}" -d "${LIBRARY}"
+    RESULT_VARIABLE status OUTPUT_VARIABLE dynamic ERROR_VARIABLE readelf_error)
+if(NOT status EQUAL 0)
+    message(FATAL_ERROR "plugin hygiene: `${READELF} -d ${LIBRARY}` failed: ${readelf_error}")
+endif()
+string(REPLACE ";" "\\;" dynamic "${dynamic}")
+string(REPLACE "\n" ";" dynamic_lines "${dynamic}")
+set(needed "")
+foreach(line IN LISTS dynamic_lines)
+    if(line MATCHES "\\(NEEDED\\).*\\[(.+)\\]")
+        set(lib "${CMAKE_MATCH_1}")
+        list(APPEND needed "${lib}")
+        if(lib MATCHES "libboost|yaml")
+            list(APPEND problems "needs the shared library `${lib}` (Boost and YAML must be linked in statically)")
+        endif()
+    endif()
+endforeach()
+
+# The NEEDED problems first (they are few), then C names, then C++ ones.
+list(APPEND problems ${plain_symbol_problems} ${symbol_problems})
+
+get_filename_component(short "${LIBRARY}" NAME)
+if(problems)
+    list(LENGTH problems count)
+    set(text "")
+    set(shown 0)
+    foreach(p IN LISTS problems)
+        if(shown EQUAL 25)
+            math(EXPR rest "${count} - ${shown}")
+            string(APPEND text "\n  ... and ${rest} more")
+            break()
+        endif()
+        string(APPEND text "\n  ${short} ${p}")
+        math(EXPR shown "${shown} + 1")
+    endforeach()
+    message(FATAL_ERROR "plugin hygiene: ${LIBRARY} has ${count} problem(s):${text}")
+endif()
+list(JOIN needed ", " needed_text)
+message(STATUS "${short}: exports only cliproxy_plugin_init; needs ${needed_text}")
