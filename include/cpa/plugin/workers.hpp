@@ -51,6 +51,18 @@ public:
         joining.clear(); // jthread's destructor joins
     }
 
+    /// Waits for the threads started so far to end, without asking them to stop.
+    void join_all() {
+        std::list<worker> joining;
+        {
+            std::lock_guard lock(mutex_);
+            joining.swap(workers_);
+        }
+        for (auto& w : joining) {
+            w.thread.join();
+        }
+    }
+
     /// Threads started and not yet reaped (for tests and diagnostics).
     [[nodiscard]] std::size_t size() const {
         std::lock_guard lock(mutex_);

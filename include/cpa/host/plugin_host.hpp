@@ -1,0 +1,320 @@
+// The plugin host: loads, registers, reconfigures, orders, fuses and unloads plugins, and runs
+// the capability chains over the active set.
+//
+// The active set is an immutable snapshot (records sorted by priority descending, then plugin ID
+// ascending) swapped atomically; the chains read it without taking the host's locks, and plugin
+// calls run concurrently from any number of threads. `apply_config`, `unload_plugin` and
+// `shutdown_all` run one at a time; the host's own lock is never held while a plugin runs.
+#ifndef CPA_HOST_PLUGIN_HOST_HPP
+#define CPA_HOST_PLUGIN_HOST_HPP
+
+#include <cpa/api.hpp>
+#include <cpa/context.hpp>
+#include <cpa/host/client.hpp>
+#include <cpa/host/config.hpp>
+#include <cpa/host/guarded_client.hpp>
+#include <cpa/host/library.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cpa::host {
+
+/// One line of the host's log: what happened, to which plugin, with structured fields.
+struct log_event {
+    log_level level = log_level::info;
+    std::string plugin_id; ///< empty for host-wide events
+    std::string message;
+    std::vector<std::pair<std::string, std::string>> fields;
+};
+
+/// Opens one plugin: `path` is the discovered file (or `in-process:<id>` for objects added with
+/// `add_in_process`). `services` answers the plugin's host callbacks.
+using open_function = std::function<load_result(
+    const std::string& id, const std::filesystem::path& path, std::shared_ptr<host_services>)>;
+
+struct host_options {
+    /// How plugins are opened; the default loads shared libraries (`open_library`). Tests put a
+    /// test double here.
+    open_function open;
+    /// Where log events go; the default writes them to Boost.Log (no sink is installed).
+    std::function<void(const log_event&)> log;
+    /// The platform directory names used by discovery (Go's spelling).
+    std::string os;
+    std::string arch;
+    /// The home directory for `~` in `plugins.dir`; unset means "look at $HOME".
+    std::optional<std::string> home;
+    /// Delete other builds of active plugins after the first apply that activated any (CPA's
+    /// behaviour); off for hosts that must never touch the plugin directory.
+    bool delete_stale_files = true;
+};
+
+/// Per-ID fuse. Set by a panic; cleared only by unload or a hot reload (never by a config change).
+struct fuse_state {
+    std::atomic<bool> blown{false};
+    std::string reason; ///< written once, before `blown` is set
+};
+
+/// A loaded handle of one plugin (one file version, or one in-process object).
+struct plugin_handle {
+    std::string id;
+    std::filesystem::path path;
+    std::string version;
+    std::shared_ptr<guarded_client> client;
+    std::atomic<bool> current{true}; ///< false once retired by a hot reload or unloaded
+    bool registered_once = false;    ///< a register/reconfigure returned without panicking
+};
+
+/// One registered plugin of a snapshot.
+struct plugin_record {
+    std::string id;
+    std::filesystem::path path;
+    std::string version;
+    std::int64_t priority = 0;
+    cpa::metadata metadata;
+    cpa::capabilities capabilities;
+    std::uint32_t schema_version = 1;
+    std::shared_ptr<plugin_handle> handle;
+    std::shared_ptr<fuse_state> fuse;
+
+    [[nodiscard]] bool fused() const noexcept {
+        return fuse->blown.load(std::memory_order_acquire);
+    }
+    /// Not fused, and its handle is still the one the host addresses by this ID.
+    [[nodiscard]] bool usable() const noexcept {
+        return !fused() && handle->current.load(std::memory_order_acquire);
+    }
+};
+
+/// The active set: records in chain order.
+struct snapshot {
+    bool enabled = false;
+    std::vector<plugin_record> records;
+};
+
+/// `registered_plugins()`: what a management view shows of each active plugin.
+struct registered_plugin {
+    std::string id;
+    std::int64_t priority = 0;
+    cpa::metadata metadata;
+    std::uint32_t schema_version = 1;
+    cpa::capabilities capabilities;
+    bool supports_oauth = false;
+    std::string oauth_provider;
+};
+
+/// The outcome of one `apply_config`.
+struct apply_report {
+    bool published = false;          ///< a new snapshot was published
+    std::vector<std::string> errors; ///< one line per plugin or file that failed, with the reason
+};
+
+class plugin_host {
+public:
+    explicit plugin_host(host_options options = {});
+    ~plugin_host(); ///< shuts every plugin down
+    plugin_host(const plugin_host&) = delete;
+    plugin_host& operator=(const plugin_host&) = delete;
+
+    // ---- lifecycle -------------------------------------------------------------------------
+
+    /// Loads, registers and reconfigures plugins for `config` and publishes the new active set.
+    /// Failures of single plugins are reported and logged; the others go on.
+    apply_report apply_config(const plugins_config& config, std::stop_token stop = {});
+    /// Forgets the plugin: removes it from the active set, clears its fuse, waits (until `stop`)
+    /// for its calls in flight and shuts it down. False when nothing of it is loaded.
+    bool unload_plugin(std::string_view id, std::stop_token stop = {});
+    /// Unloads everything. Fuses stay.
+    void shutdown_all(std::stop_token stop = {});
+
+    /// An in-process plugin: `make` creates its client (e.g. `in_process_client<T>`); it takes
+    /// part in `apply_config` like a file in the plugin directory, under the path
+    /// `in-process:<id>`, and needs a `configs.<id>` entry like any other plugin.
+    void add_in_process(
+        std::string id,
+        std::function<std::shared_ptr<plugin_client>(std::shared_ptr<host_services>)> make);
+
+    // ---- status ----------------------------------------------------------------------------
+
+    [[nodiscard]] std::shared_ptr<const snapshot> current() const noexcept;
+    [[nodiscard]] bool plugin_registered(std::string_view id) const;
+    [[nodiscard]] bool plugin_loaded(std::string_view id) const;
+    [[nodiscard]] bool plugin_busy(std::string_view id) const;
+    [[nodiscard]] std::vector<registered_plugin> registered_plugins() const;
+    /// Why the plugin is fused ("" when it is not).
+    [[nodiscard]] std::string fuse_reason(std::string_view id) const;
+
+    // ---- chains ----------------------------------------------------------------------------
+
+    /// Calls `method` on `record` the way every chain does: skips (nullopt) a record that is
+    /// fused or no longer current; a panic fuses the plugin and answers nullopt; an ordinary
+    /// failure is logged and answers nullopt, with the error in `*error` when given.
+    template <class Req, class Resp>
+    std::optional<Resp> call(const plugin_record& record, const plugin_method<Req, Resp>& method,
+                             const Req& request, call_error* error = nullptr) const;
+
+    /// Model routing (first valid decision wins): the decision and the trail of every router
+    /// asked, or nullopt when no router handled the request. Routers of `skip_id` are skipped.
+    struct route_step {
+        std::string plugin_id;
+        std::string outcome; ///< "handled", or why the router fell through
+    };
+    struct route_result {
+        std::optional<model_route_response> decision;
+        std::string router_id;
+        std::vector<route_step> trail;
+    };
+    route_result route_model(const model_route_request& request, std::string_view skip_id = {});
+    [[nodiscard]] bool has_model_routers(std::string_view skip_id = {}) const;
+
+    /// The provider keys with usable credentials (sorted, unique, lower case); the host program
+    /// sets them (the reference host: from its built-in providers).
+    void set_available_providers(std::vector<std::string> providers);
+    [[nodiscard]] std::vector<std::string> available_providers() const;
+
+    /// The plugin's executor is ready to serve a request in `source_format` without credentials.
+    [[nodiscard]] bool executor_ready(std::string_view plugin_id,
+                                      std::string_view source_format) const;
+
+    /// The normalised executor identifier of a record ("" on error).
+    std::string executor_identifier(const plugin_record& record) const;
+
+    /// Logs through the host's log function.
+    void log(log_event event) const;
+
+    // ---- interceptors (host behaviour 5) ---------------------------------------------------
+
+    /// The outcome of a request interceptor chain: the accumulated headers and body, and the
+    /// termination when a plugin ended the request.
+    struct request_chain {
+        cpa::headers headers;
+        bytes body;
+        bool terminated = false;
+        std::string terminated_by;
+        std::int64_t status_code = 0; ///< as the plugin gave it
+        cpa::headers response_headers;
+        bytes response_body;
+    };
+    /// `request.intercept_before` / `request.intercept_after`: a pipeline in chain order; a
+    /// termination stops it. Plugins that fail are skipped; plugins that panic are fused.
+    request_chain intercept_request_before(const request_intercept_request& request,
+                                           std::string_view skip_id = {});
+    request_chain intercept_request_after(const request_intercept_request& request,
+                                          std::string_view skip_id = {});
+    [[nodiscard]] bool has_request_interceptors(std::string_view skip_id = {}) const;
+
+    struct response_chain {
+        cpa::headers headers;
+        bytes body;
+    };
+    /// `response.intercept_after`: a pipeline over every response interceptor.
+    response_chain intercept_response(const response_intercept_request& request,
+                                      std::string_view skip_id = {});
+
+    struct chunk_chain {
+        cpa::headers headers;
+        bytes body;
+        bool dropped = false;
+    };
+    /// `response.intercept_stream_chunk`: a pipeline; `DropChunk` stops it. Request bodies are
+    /// left out for schema-3 plugins on payload chunks (`chunk_index >= 0`).
+    chunk_chain intercept_stream_chunk(const stream_chunk_intercept_request& request,
+                                       std::string_view skip_id = {});
+    [[nodiscard]] bool has_stream_interceptors(std::string_view skip_id = {}) const;
+
+    /// `request.complete` to every lifecycle plugin but `skip_id`: one task per plugin, not
+    /// awaited. `usage.handle` to every usage plugin, on one worker, in chain order.
+    void complete_request(const request_completion& completion, std::string_view skip_id = {});
+    void publish_usage(const usage_record& record);
+    /// Waits until the asynchronous deliveries queued so far are done (tests, shutdown).
+    void drain_async();
+
+    // ---- executors (host behaviour 6) ------------------------------------------------------
+
+    /// The active, usable record of `id`, or nullptr.
+    [[nodiscard]] const plugin_record* find(const snapshot& s, std::string_view id) const;
+
+    /// `executor.execute` / `executor.count_tokens` on the plugin `id`. Throws `call_error`: the
+    /// plugin's error (with its HTTP status), or `plugin executor <id> not found / is
+    /// unavailable`, or (after fusing it) `... panic: ...`.
+    executor_response execute(std::string_view id, executor_request request);
+    executor_response count_tokens(std::string_view id, executor_request request);
+
+    /// A stream an executor plugin produces: the response headers at once, then chunks.
+    class executor_stream_reader {
+    public:
+        struct chunk {
+            bytes payload;
+            std::string error; ///< a terminal error chunk when not empty
+        };
+        virtual ~executor_stream_reader() = default;
+        [[nodiscard]] virtual const cpa::headers& headers() const noexcept = 0;
+        /// The next chunk, or nullopt at the end. Blocks while the plugin has produced nothing.
+        virtual std::optional<chunk> next() = 0;
+        /// The consumer is gone: pending and later emits fail, buffered chunks are dropped.
+        virtual void abort() noexcept = 0;
+    };
+    /// `executor.execute_stream` on the plugin `id`, with the bridge of host behaviour 6.5
+    /// (16-chunk buffer, `host.stream.emit` / `host.stream.close`). Throws like `execute`.
+    std::unique_ptr<executor_stream_reader> execute_stream(std::string_view id,
+                                                           executor_request request);
+
+    /// The host's internals (defined inside the host library only).
+    struct state;
+
+private:
+    friend class plugin_services;
+    void blow_fuse(const plugin_record& record, std::string_view method,
+                   std::string_view what) const;
+    std::shared_ptr<state> state_;
+};
+
+/// Format names as executors declare them: trimmed, aliases folded (`chat-completions` ->
+/// `openai`, `responses` -> `openai-response`, `anthropic` -> `claude`), `none` -> "".
+[[nodiscard]] std::string normalize_format(std::string_view format);
+
+// ---------------------------------------------------------------------------------------------
+
+template <class Req, class Resp>
+std::optional<Resp> plugin_host::call(const plugin_record& record,
+                                      const plugin_method<Req, Resp>& method, const Req& request,
+                                      call_error* error) const {
+    if (!record.usable()) {
+        if (error != nullptr) {
+            *error = call_error("plugin " + record.id + " is unavailable");
+        }
+        return std::nullopt;
+    }
+    try {
+        return invoke(*record.handle->client, method, request);
+    } catch (const call_error& e) {
+        log({log_level::warn, record.id, std::string(method.name) + " failed: " + e.what(), {}});
+        if (error != nullptr) {
+            *error = e;
+        }
+    } catch (const std::exception& e) {
+        blow_fuse(record, method.name, e.what());
+        if (error != nullptr) {
+            *error = call_error(std::string(method.name) + " panic: " + e.what());
+        }
+    } catch (...) {
+        blow_fuse(record, method.name, "unknown exception");
+        if (error != nullptr) {
+            *error = call_error(std::string(method.name) + " panic: unknown exception");
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace cpa::host
+
+#endif // CPA_HOST_PLUGIN_HOST_HPP

@@ -1,0 +1,51 @@
+# cmake -DCATALOGUE=<catalogue.txt> -DREADME=<README.md> -DTESTS=<dir|dir|...> -P check_catalogue.cmake
+#
+# Every case of the host-behaviour catalogue (catalogue.txt: "<ID> <source tags>") must be a
+# Boost.Test case whose name starts with the ID (`CFG-01` -> `CFG_01_...` or `CFG_01a_...`; one
+# case may cover several: `RT_10_RT_11_...`), or have a row in README.md's table saying why it is not (yet) one.
+# A README row for a case that is a test is an error too, so the table cannot go stale.
+cmake_minimum_required(VERSION 3.25)
+
+file(STRINGS "${CATALOGUE}" cases)
+file(READ "${README}" readme)
+string(REPLACE "|" ";" test_dirs "${TESTS}")
+set(sources "")
+foreach(dir IN LISTS test_dirs)
+    file(GLOB_RECURSE found "${dir}/*.test.cpp")
+    list(APPEND sources ${found})
+endforeach()
+set(test_text "")
+foreach(src IN LISTS sources)
+    file(READ "${src}" text)
+    string(APPEND test_text "${text}")
+endforeach()
+
+set(missing "")
+set(stale "")
+set(covered 0)
+set(listed 0)
+foreach(line IN LISTS cases)
+    string(REGEX MATCH "^[A-Z]+-[0-9]+" id "${line}")
+    string(REPLACE "-" "_" name "${id}")
+    # The ID starts a test case name, or follows another ID in one.
+    string(REGEX MATCH "TEST_CASE\\(([A-Z]+_[0-9]+_)*${name}[_a-z]" as_test "${test_text}")
+    string(FIND "${readme}" "| ${id} |" row)
+    if(as_test)
+        math(EXPR covered "${covered} + 1")
+        if(NOT row EQUAL -1)
+            list(APPEND stale "${id}")
+        endif()
+    elseif(row EQUAL -1)
+        list(APPEND missing "${id}")
+    else()
+        math(EXPR listed "${listed} + 1")
+    endif()
+endforeach()
+list(LENGTH cases total)
+message(STATUS "catalogue: ${total} cases, ${covered} tested, ${listed} listed in README.md")
+if(missing)
+    message(FATAL_ERROR "neither tested nor listed in README.md: ${missing}")
+endif()
+if(stale)
+    message(FATAL_ERROR "tested but still listed in README.md (remove the row): ${stale}")
+endif()
