@@ -18,22 +18,22 @@ namespace cpa::host {
 /// A client's model request as the host's front end received it.
 struct client_request {
     std::string entry_protocol = "openai"; ///< the request's format (`SourceFormat`)
-    std::string exit_protocol;             ///< the response's format; "" = entry protocol
-    std::string model;
+    std::string exit_protocol{};           ///< the response's format; "" = entry protocol
+    std::string model{};
     bool stream = false;
-    cpa::headers headers;
-    cpa::headers query;
-    bytes body;
-    json_object metadata;
-    std::string trace_id;
+    cpa::headers headers{};
+    cpa::headers query{};
+    bytes body{};
+    json_object metadata{};
+    std::string trace_id{};
 };
 
 /// What the client gets. For streams, `body` is empty and the chunks went to the callback.
 struct client_response {
     std::int64_t status = 200;
-    cpa::headers headers;
-    bytes body;
-    std::string error; ///< why the request failed (status >= 400), for logs and tests
+    cpa::headers headers{};
+    bytes body{};
+    std::string error{}; ///< why the request failed (status >= 400), for logs and tests
 };
 
 /// A provider the host program serves itself (no plugin): the target of `provider` routing

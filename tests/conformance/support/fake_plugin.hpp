@@ -110,6 +110,8 @@ public:
     bool panic_on_register = false;
     bool panic_on_reconfigure = false;
     std::function<void()> on_register; ///< runs inside register/reconfigure before answering
+    /// The host callbacks of the last client opened (what a real plugin would call).
+    std::shared_ptr<cpa::host_services> services;
 
     cpa::register_response registration_;
 
@@ -232,7 +234,7 @@ public:
         o.arch = "amd64";
         o.home = root_.string();
         o.open = [this](const std::string& id, const std::filesystem::path& path,
-                        std::shared_ptr<cpa::host_services>) -> load_result {
+                        std::shared_ptr<cpa::host_services> services) -> load_result {
             std::shared_ptr<fake_plugin> p;
             {
                 std::lock_guard lock(mutex_);
@@ -245,6 +247,7 @@ public:
                 return {nullptr, {"no fake plugin " + id}};
             }
             p->opens_.fetch_add(1);
+            p->services = std::move(services);
             if (p->on_open) {
                 p->on_open();
             }
