@@ -22,10 +22,10 @@ cmake --preset "${preset}"
 echo "==== [${preset}] build"
 cmake --build --preset "${preset}" --parallel 2
 
-demo="build/${preset}/reference_host/cpa-wire-demo"
+demo="build/${preset}/reference_host/cpa-host"
 if [[ -x "${demo}" ]]; then
     echo "==== running ${demo}"
-    exec "./${demo}"
+    exec "./${demo}" demo
 fi
 
 echo "demo.sh: the SDK built, but ${demo} does not exist in this checkout yet," >&2

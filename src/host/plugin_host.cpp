@@ -288,7 +288,8 @@ apply_report plugin_host::apply_config(const plugins_config& config, std::stop_t
     }
     {
         std::lock_guard lock(st.mutex);
-        for (const auto& [id, make] : st.in_process) {
+        for (const auto& entry : st.in_process) {
+            const std::string& id = entry.first;
             const bool shadowed =
                 std::any_of(files.begin(), files.end(), [&](const auto& f) { return f.id == id; });
             if (!shadowed) {
@@ -296,7 +297,8 @@ apply_report plugin_host::apply_config(const plugins_config& config, std::stop_t
             }
         }
         // A pinned build that is missing keeps the loaded one.
-        for (const auto& [id, pin] : pins) {
+        for (const auto& pinned : pins) {
+            const std::string& id = pinned.first;
             const bool selected =
                 std::any_of(files.begin(), files.end(), [&](const auto& f) { return f.id == id; });
             const auto s = config.configs.find(id);
@@ -801,7 +803,7 @@ plugin_host::route_result plugin_host::route_model(const model_route_request& re
             continue;
         }
         if (r.fused()) {
-            out.trail.push_back({r.id, "fused"});
+            out.trail.push_back({r.id, "fused", {}});
             continue;
         }
         model_route_request per_router = request;
@@ -811,11 +813,11 @@ plugin_host::route_result plugin_host::route_model(const model_route_request& re
         call_error error;
         auto decision = call(r, plugin_methods::model_route, per_router, &error);
         if (!decision) {
-            out.trail.push_back({r.id, std::string("error: ") + error.what()});
+            out.trail.push_back({r.id, std::string("error: ") + error.what(), {}});
             continue;
         }
         if (!decision->handled) {
-            out.trail.push_back({r.id, "declined"});
+            out.trail.push_back({r.id, "declined", decision->reason});
             continue;
         }
         decision->target_model = trimmed(decision->target_model);
@@ -850,10 +852,10 @@ plugin_host::route_result plugin_host::route_model(const model_route_request& re
         }
         if (!why.empty()) {
             log({log_level::warn, r.id, why, {}});
-            out.trail.push_back({r.id, why});
+            out.trail.push_back({r.id, why, decision->reason});
             continue;
         }
-        out.trail.push_back({r.id, "handled"});
+        out.trail.push_back({r.id, "handled", decision->reason});
         out.router_id = r.id;
         out.decision = std::move(decision);
         return out;

@@ -146,8 +146,10 @@ BOOST_AUTO_TEST_CASE(INT_03_except_skips_the_origin_in_every_chain) {
     fake_directory d;
     auto origin = d.add("origin", interceptor("origin"));
     auto other = d.add("other", interceptor("other"));
-    for (const auto& [p, name] :
+    for (const auto& entry :
          {std::pair{origin, std::string("origin")}, std::pair{other, std::string("other")}}) {
+        const auto& p = entry.first;
+        const std::string name = entry.second;
         p->on(plugin_methods::request_intercept_before, [name](const request_intercept_request& r) {
             return request_intercept_response{
                 .body = cpa::bytes(text(r.body) + "|" + name + "-request")};
@@ -429,8 +431,10 @@ BOOST_AUTO_TEST_CASE(STR_03_schema_3_plugins_get_no_request_bodies_on_payload_ch
     auto legacy = d.add("legacy", interceptor("legacy", 2));
     auto modern = d.add("modern", interceptor("modern", 3));
     std::map<std::string, std::vector<std::pair<std::string, std::string>>> seen;
-    for (const auto& [p, name] :
+    for (const auto& entry :
          {std::pair{legacy, std::string("legacy")}, std::pair{modern, std::string("modern")}}) {
+        const auto& p = entry.first;
+        const std::string name = entry.second;
         p->on(plugin_methods::response_intercept_stream_chunk,
               [&seen, name](const stream_chunk_intercept_request& r) {
                   seen[name].emplace_back(text(r.original_request), text(r.request_body));

@@ -69,7 +69,9 @@ BOOST_AUTO_TEST_CASE(REG_10_failed_inits_are_load_errors_and_others_still_load) 
         {"null-call", "plugin function table is incomplete"},
         {"no-symbol", "symbol cliproxy_plugin_init not found"},
     };
-    for (const auto& [id, text] : expected) {
+    for (const auto& entry : expected) {
+        const std::string& id = entry.first;
+        const std::string& text = entry.second;
         BOOST_TEST(!host.plugin_loaded(id), id);
         BOOST_TEST(host.fuse_reason(id).empty(), id);
         const bool reported =

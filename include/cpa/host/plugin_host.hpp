@@ -167,6 +167,7 @@ public:
     struct route_step {
         std::string plugin_id;
         std::string outcome; ///< "handled", or why the router fell through
+        std::string reason;  ///< the router's own `Reason`, when it answered
     };
     struct route_result {
         std::optional<model_route_response> decision;
