@@ -200,38 +200,9 @@ struct yaml_document {
     std::size_t root = npos; // npos for a text without a document
 };
 
-class event_holder {
-public:
-    event_holder() noexcept = default;
-    ~event_holder() { yaml_event_delete(&event_); }
-    event_holder(const event_holder&) = delete;
-    event_holder& operator=(const event_holder&) = delete;
-    [[nodiscard]] yaml_event_t* get() noexcept { return &event_; }
-    [[nodiscard]] const yaml_event_t& operator*() const noexcept { return event_; }
-
-private:
-    yaml_event_t event_{};
-};
-
-class parser_holder {
-public:
-    explicit parser_holder(std::string_view text) {
-        if (yaml_parser_initialize(&parser_) == 0) {
-            throw std::bad_alloc();
-        }
-        static constexpr unsigned char empty = 0; // LibYAML wants a non-null input
-        yaml_parser_set_input_string(
-            &parser_, text.empty() ? &empty : reinterpret_cast<const unsigned char*>(text.data()),
-            text.size());
-    }
-    ~parser_holder() { yaml_parser_delete(&parser_); }
-    parser_holder(const parser_holder&) = delete;
-    parser_holder& operator=(const parser_holder&) = delete;
-    [[nodiscard]] yaml_parser_t* get() noexcept { return &parser_; }
-
-private:
-    yaml_parser_t parser_{};
-};
+// LibYAML's parser and events, freed on scope exit: the plugin-side reader's wrappers.
+using detail::yaml_config::yaml_event;
+using detail::yaml_config::yaml_parser;
 
 std::string text_of(const yaml_char_t* s) {
     return s != nullptr ? std::string(reinterpret_cast<const char*>(s)) : std::string();
@@ -267,7 +238,7 @@ yaml_document load(std::string_view text, const std::string& source, bool strict
     if (text.starts_with("\xFE\xFF") || text.starts_with("\xFF\xFE")) {
         throw config_error(source, {}, "the text is UTF-16; only UTF-8 is supported");
     }
-    parser_holder parser(text);
+    yaml_parser parser(text);
     const byte_offsets byte(text);
     yaml_document doc;
     std::vector<std::size_t> open; // collections being read, innermost last
@@ -300,7 +271,7 @@ yaml_document load(std::string_view text, const std::string& source, bool strict
     };
 
     for (;;) {
-        event_holder event;
+        yaml_event event;
         if (yaml_parser_parse(parser.get(), event.get()) == 0) {
             fail_syntax(*parser.get(), text, source);
         }

@@ -194,6 +194,9 @@ public:
     yaml_parser(const yaml_parser&) = delete;
     yaml_parser& operator=(const yaml_parser&) = delete;
 
+    /// The LibYAML parser, for readers that report errors their own way.
+    [[nodiscard]] yaml_parser_t* get() noexcept { return &parser_; }
+
     /// The next event into `event`, which must be fresh; throws for syntax errors.
     void next(yaml_event& event) {
         if (yaml_parser_parse(&parser_, event.get()) == 0) {
