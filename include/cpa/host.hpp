@@ -3,6 +3,7 @@
 #ifndef CPA_HOST_HPP
 #define CPA_HOST_HPP
 
+#include <cpa/host/callbacks.hpp>
 #include <cpa/host/client.hpp>
 #include <cpa/host/config.hpp>
 #include <cpa/host/discovery.hpp>
@@ -11,5 +12,7 @@
 #include <cpa/host/library.hpp>
 #include <cpa/host/pipeline.hpp>
 #include <cpa/host/plugin_host.hpp>
+#include <cpa/host/registry.hpp>
+#include <cpa/host/services.hpp>
 
 #endif // CPA_HOST_HPP

@@ -2,6 +2,7 @@
 // interceptors, lifecycle events, usage, and executor calls with the stream bridge.
 #include "host_state.hpp"
 
+#include <atomic>
 #include <chrono>
 
 namespace cpa::host {
@@ -51,11 +52,6 @@ void merge_headers(cpa::headers& state, const std::vector<std::string>& clear,
     }
 }
 
-std::string next_callback_id(plugin_host::state& st) {
-    std::lock_guard lock(st.mutex);
-    return std::to_string(++st.last_callback_id);
-}
-
 } // namespace
 
 // ---- interceptors ---------------------------------------------------------------------------
@@ -91,7 +87,9 @@ run_request_chain(plugin_host& host, plugin_host::state& st, const Method& metho
         request_intercept_request per_plugin = request;
         per_plugin.headers = out.headers;
         per_plugin.body = out.body;
-        per_plugin.host_callback_id = next_callback_id(st);
+        const auto scope =
+            cpa::host::open_callback_scope(st, r.id, request.request_id, out.headers);
+        per_plugin.host_callback_id = scope.id();
         auto answer = host.call(r, method, per_plugin);
         if (!answer) {
             continue;
@@ -140,7 +138,9 @@ plugin_host::intercept_response(const response_intercept_request& request,
         response_intercept_request per_plugin = request;
         per_plugin.response_headers = out.headers;
         per_plugin.body = out.body;
-        per_plugin.host_callback_id = next_callback_id(*state_);
+        const auto scope = cpa::host::open_callback_scope(*state_, r.id, request.request_id,
+                                                          request.request_headers);
+        per_plugin.host_callback_id = scope.id();
         auto answer = call(r, plugin_methods::response_intercept_after, per_plugin);
         if (!answer) {
             continue;
@@ -170,7 +170,9 @@ plugin_host::intercept_stream_chunk(const stream_chunk_intercept_request& reques
             per_plugin.original_request = {};
             per_plugin.request_body = {};
         }
-        per_plugin.host_callback_id = next_callback_id(*state_);
+        const auto scope = cpa::host::open_callback_scope(*state_, r.id, request.request_id,
+                                                          request.request_headers);
+        per_plugin.host_callback_id = scope.id();
         auto answer = call(r, plugin_methods::response_intercept_stream_chunk, per_plugin);
         if (!answer) {
             continue;
@@ -195,10 +197,11 @@ void plugin_host::complete_request(const request_completion& completion, std::st
         if (!r.capabilities.request_lifecycle_plugin || r.id == skip_id || !r.usable()) {
             continue;
         }
-        request_completion per_plugin = completion;
-        per_plugin.host_callback_id = next_callback_id(*state_);
         // The task keeps the snapshot (and so the record) alive; it is not tied to the caller.
-        state_->lifecycle_tasks.spawn([this, snap, &r, per_plugin](std::stop_token) {
+        state_->lifecycle_tasks.spawn([this, snap, &r, completion](std::stop_token) {
+            request_completion per_plugin = completion;
+            const auto scope = cpa::host::open_callback_scope(*state_, r.id, completion.request_id);
+            per_plugin.host_callback_id = scope.id();
             call(r, plugin_methods::request_complete, per_plugin);
         });
     }
@@ -279,12 +282,20 @@ const plugin_record& executor_record(const plugin_host& host, const snapshot& sn
     return *r;
 }
 
+/// The host's request ID, when the request's metadata carries one.
+std::string request_id_of(const executor_request& request) {
+    const auto* v = request.metadata.if_contains("request_id");
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
 template <class Method>
 executor_response run_executor(plugin_host& host, plugin_host::state& st, const Method& method,
                                std::string_view id, executor_request request) {
     const auto snap = host.current();
     const plugin_record& r = executor_record(host, *snap, id);
-    request.host_callback_id = next_callback_id(st);
+    const auto scope = cpa::host::open_callback_scope(st, r.id, request_id_of(request),
+                                                      request.headers, request.query);
+    request.host_callback_id = scope.id();
     call_error error;
     auto answer = host.call(r, method, request, &error);
     if (!answer) {
@@ -310,8 +321,9 @@ namespace {
 class bridge_reader final : public plugin_host::executor_stream_reader {
 public:
     bridge_reader(std::shared_ptr<plugin_host::state> host, std::shared_ptr<stream_channel> channel,
-                  cpa::headers headers)
-        : host_(std::move(host)), channel_(std::move(channel)), headers_(std::move(headers)) {}
+                  cpa::headers headers, callback_scope scope)
+        : host_(std::move(host)), channel_(std::move(channel)), headers_(std::move(headers)),
+          scope_(std::move(scope)) {}
     ~bridge_reader() override { abort(); }
 
     const cpa::headers& headers() const noexcept override { return headers_; }
@@ -349,11 +361,13 @@ private:
             host_->streams.erase({channel_->plugin_id, channel_->stream_id});
         } catch (...) {
         }
+        scope_.close(); // the callback scope of an async stream ends with the stream
     }
 
     std::shared_ptr<plugin_host::state> host_;
     std::shared_ptr<stream_channel> channel_;
     cpa::headers headers_;
+    callback_scope scope_;
 };
 
 /// A stream that is complete already (the plugin answered its chunks inline).
@@ -363,17 +377,20 @@ public:
         : headers_(std::move(headers)), chunks_(std::move(chunks)) {}
     const cpa::headers& headers() const noexcept override { return headers_; }
     std::optional<chunk> next() override {
-        if (next_ >= chunks_.size()) {
+        const std::size_t i = next_.fetch_add(1);
+        if (i >= chunks_.size()) {
+            next_.store(chunks_.size());
             return std::nullopt;
         }
-        return chunk{std::move(chunks_[next_++].payload), {}};
+        return chunk{std::move(chunks_[i].payload), {}};
     }
-    void abort() noexcept override { next_ = chunks_.size(); }
+    /// May run on another thread than `next` (a cancelled request).
+    void abort() noexcept override { next_.store(chunks_.size()); }
 
 private:
     cpa::headers headers_;
     std::vector<executor_stream_chunk> chunks_;
-    std::size_t next_ = 0;
+    std::atomic<std::size_t> next_{0};
 };
 
 } // namespace
@@ -410,7 +427,9 @@ plugin_host::execute_stream(std::string_view id, executor_request request) {
     } guard{*state_, channel};
     request.stream = true;
     request.stream_id = channel->stream_id;
-    request.host_callback_id = next_callback_id(*state_);
+    auto scope = cpa::host::open_callback_scope(*state_, r.id, request_id_of(request),
+                                                request.headers, request.query);
+    request.host_callback_id = scope.id();
     call_error error;
     auto answer = call(r, plugin_methods::executor_execute_stream, request, &error);
     if (!answer) {
@@ -421,7 +440,8 @@ plugin_host::execute_stream(std::string_view id, executor_request request) {
                                                std::move(answer->chunks));
     }
     guard.keep = true;
-    return std::make_unique<bridge_reader>(state_, channel, std::move(answer->headers));
+    return std::make_unique<bridge_reader>(state_, channel, std::move(answer->headers),
+                                           std::move(scope));
 }
 
 void plugin_services::stream_emit(const host_stream_emit_request& r) {

@@ -18,6 +18,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace cpa::host {
 
@@ -79,6 +81,22 @@ struct stream_channel {
     bool error_queued = false;
 };
 
+/// One open callback scope (wire contract 5.2): the call it belongs to, and what to close with it.
+struct callback_scope_data {
+    std::string plugin_id;
+    std::string request_id;
+    cpa::headers headers;
+    cpa::headers query;
+    std::vector<std::function<void()>> cleanups; // run once, when the scope closes
+};
+
+/// A stream the host program produces for a plugin (`host.http.do_stream`,
+/// `host.model.execute_stream`), addressed by the plugin's ID and the stream ID.
+struct plugin_stream {
+    std::unique_ptr<byte_stream> body;
+    std::mutex read_mutex; // one reader at a time
+};
+
 struct plugin_host::state : std::enable_shared_from_this<plugin_host::state> {
     host_options options;
     apply_gate gate;
@@ -118,7 +136,15 @@ struct plugin_host::state : std::enable_shared_from_this<plugin_host::state> {
     /// Open executor streams, by plugin ID and stream ID.
     std::map<std::pair<std::string, std::string>, std::shared_ptr<stream_channel>> streams;
     std::uint64_t last_stream_id = 0;
-    std::uint64_t last_callback_id = 0;
+
+    /// Streams plugins read through host callbacks, by plugin ID and stream ID.
+    std::map<std::pair<std::string, std::string>, std::shared_ptr<plugin_stream>> model_streams;
+    std::map<std::pair<std::string, std::string>, std::shared_ptr<plugin_stream>> http_streams;
+
+    /// What the host program supplies for the callbacks.
+    std::shared_ptr<http_transport> transport;
+    std::shared_ptr<model_executor> executor;
+    std::shared_ptr<auth_store> auths;
 
     /// Asynchronous deliveries: lifecycle events (a task each) and usage records (one worker).
     cpa::detail::worker_set lifecycle_tasks;
@@ -127,6 +153,11 @@ struct plugin_host::state : std::enable_shared_from_this<plugin_host::state> {
     std::deque<usage_record> usage_queue;
     bool usage_busy = false;
     std::jthread usage_worker;
+
+    /// Callback scopes by ID (their own lock: scopes open and close on every call).
+    std::mutex scopes_mutex;
+    std::map<std::string, callback_scope_data, std::less<>> scopes;
+    std::uint64_t last_callback_id = 0;
 
     std::atomic<std::shared_ptr<const snapshot>> snap{std::make_shared<const snapshot>()};
 
@@ -155,6 +186,15 @@ struct plugin_host::state : std::enable_shared_from_this<plugin_host::state> {
     }
 };
 
+/// Cancels and forgets the host-produced streams `plugin_id` still has open (all plugins when
+/// empty).
+void close_plugin_streams(plugin_host::state& st, std::string_view plugin_id);
+
+/// Opens the callback scope of one call of `plugin_id` (see `plugin_host::open_callback_scope`).
+callback_scope open_callback_scope(plugin_host::state& st, std::string plugin_id,
+                                   std::string request_id = {}, cpa::headers headers = {},
+                                   cpa::headers query = {});
+
 /// The host callbacks one plugin reaches. Holds the host weakly.
 class plugin_services final : public host_services {
 public:
@@ -180,6 +220,9 @@ public:
 private:
     [[noreturn]] static void unavailable(std::string_view method);
     std::shared_ptr<plugin_host::state> host() const;
+    callback_origin origin(plugin_host::state& h, std::string_view callback_id) const;
+    template <class T>
+    std::shared_ptr<T> supplied(std::shared_ptr<T> plugin_host::state::*member) const;
 
     std::weak_ptr<plugin_host::state> host_;
     std::string id_;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <stop_token>
 
 namespace cpa::host {
 
@@ -30,8 +31,9 @@ std::string new_request_id() {
     return out;
 }
 
-/// The headers a direct response (an interceptor's termination) must not carry.
-cpa::headers filter_direct_headers(const cpa::headers& in) {
+/// The upstream header filter: drops what must not be passed on to the client (hop-by-hop
+/// headers and those `Connection` names, cookies, encodings, CPA-reserved and AI-gateway ones).
+cpa::headers filter_upstream_headers(const cpa::headers& in) {
     static constexpr std::string_view dropped[] = {
         "connection",
         "keep-alive",
@@ -81,6 +83,13 @@ cpa::headers filter_direct_headers(const cpa::headers& in) {
             out[k] = v;
         }
     }
+    return out;
+}
+
+/// The headers of a direct response (an interceptor's termination): filtered, with a JSON
+/// content type unless one is given.
+cpa::headers filter_direct_headers(const cpa::headers& in) {
+    cpa::headers out = filter_upstream_headers(in);
     const bool has_type = std::any_of(
         out.begin(), out.end(), [](const auto& h) { return lower(h.first) == "content-type"; });
     if (!has_type) {
@@ -402,7 +411,8 @@ client_response pipeline::execute(const client_request& request, pipeline_trace*
         rr.metadata = x.metadata;
         auto changed = host_.intercept_response(rr, skip_id);
         x.step("response.intercept_after");
-        out.headers = std::move(changed.headers);
+        // Headers always pass through in this host: the client gets the filtered final set.
+        out.headers = filter_upstream_headers(changed.headers);
         if (!changed.body.empty()) {
             out.body = std::move(changed.body);
         }
@@ -414,7 +424,8 @@ client_response pipeline::execute(const client_request& request, pipeline_trace*
 
 client_response pipeline::execute_stream(const client_request& request,
                                          const std::function<void(std::string_view)>& on_chunk,
-                                         pipeline_trace* trace, std::string_view skip_id) {
+                                         pipeline_trace* trace, std::string_view skip_id,
+                                         std::stop_token cancel) {
     execution x{request, skip_id, trace};
     if (auto early = prepare(host_, providers_, x)) {
         return *early;
@@ -439,6 +450,11 @@ client_response pipeline::execute_stream(const client_request& request,
         }
     } catch (const call_error& e) {
         return failure(host_, x, e);
+    }
+    // A cancelled request ends the stream: a blocked read of a plugin stream is aborted.
+    std::optional<std::stop_callback<std::function<void()>>> on_cancel;
+    if (reader) {
+        on_cancel.emplace(cancel, std::function<void()>([&reader] { reader->abort(); }));
     }
     std::size_t next_provider_chunk = 0;
     const auto next = [&]() -> std::optional<plugin_host::executor_stream_reader::chunk> {
@@ -471,7 +487,11 @@ client_response pipeline::execute_stream(const client_request& request,
         headers = host_.intercept_stream_chunk(init, skip_id).headers;
         x.step("response.intercept_stream_chunk: header init");
     }
-    const cpa::headers client_headers = headers; // what the client gets
+    // What the client gets: the header-init result; on provider routes (the auth-manager path
+    // of host behaviour 5.8) also the changes of payload calls up to the first delivered chunk.
+    cpa::headers client_headers = headers;
+    const bool provider_route = !reader;
+    bool canceled = false;
     std::vector<bytes> history;
     std::size_t history_bytes = 0;
     std::int64_t index = 0;
@@ -479,6 +499,10 @@ client_response pipeline::execute_stream(const client_request& request,
     std::size_t dropped = 0;
     std::optional<std::string> error;
     for (auto c = std::move(first); c; c = next()) {
+        if (cancel.stop_requested()) {
+            canceled = true;
+            break;
+        }
         if (!c->error.empty()) {
             error = c->error;
             break;
@@ -495,6 +519,9 @@ client_response pipeline::execute_stream(const client_request& request,
             cr.chunk_index = index++;
             auto changed = host_.intercept_stream_chunk(cr, skip_id);
             headers = std::move(changed.headers); // later changes never reach the client
+            if (provider_route && delivered == 0) {
+                client_headers = headers;
+            }
             if (changed.dropped) {
                 ++dropped;
                 continue;
@@ -515,8 +542,21 @@ client_response pipeline::execute_stream(const client_request& request,
             }
         }
     }
+    on_cancel.reset();
+    canceled = canceled || cancel.stop_requested();
     x.step("stream: " + std::to_string(delivered) + " chunk(s) delivered, " +
            std::to_string(dropped) + " dropped");
+    if (canceled) {
+        if (reader) {
+            reader->abort();
+        }
+        x.step("canceled by the client");
+        complete(host_, x, request_outcome::canceled, 0, "canceled");
+        return {499,
+                {{"Content-Type", {"application/json"}}},
+                bytes(R"({"error":{"message":"request canceled"}})"),
+                "request canceled"};
+    }
     if (error) {
         return failure(host_, x, call_error(*error, 500));
     }

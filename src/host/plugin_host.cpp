@@ -6,7 +6,6 @@
 #include <cpa/host/discovery.hpp>
 #include <cpa/host/guarded_client.hpp>
 
-#include <boost/json/serialize.hpp>
 #include <boost/log/attributes/constant.hpp>
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/sources/severity_logger.hpp>
@@ -64,63 +63,6 @@ void default_log(const log_event& e) {
 } // namespace
 
 // -------------------------------------------------------------------------------------------------
-
-// ---- host callbacks -------------------------------------------------------------------------
-
-std::shared_ptr<plugin_host::state> plugin_services::host() const {
-    auto h = host_.lock();
-    if (!h) {
-        throw host_error("the host is gone");
-    }
-    return h;
-}
-
-void plugin_services::unavailable(std::string_view method) {
-    throw host_error(std::string(method) + ": the host program supplies no transport for it");
-}
-
-void plugin_services::log(const host_log_request& r) {
-    log_event e{r.level, id_, r.message.empty() ? "plugin log" : r.message, {}};
-    for (const auto& [k, v] : r.fields) {
-        e.fields.emplace_back(std::string(k), v.is_string() ? std::string(v.as_string())
-                                                            : boost::json::serialize(v));
-    }
-    host()->log(std::move(e));
-}
-http_response plugin_services::http_do(const host_http_request&) {
-    unavailable("host.http.do");
-}
-host_stream_response plugin_services::http_do_stream(const host_http_request&) {
-    unavailable("host.http.do_stream");
-}
-host_http_stream_chunk plugin_services::http_stream_read(const host_stream_request&) {
-    unavailable("host.http.stream_read");
-}
-void plugin_services::http_stream_close(const host_stream_request&) {
-    unavailable("host.http.stream_close");
-}
-host_model_response plugin_services::model_execute(const host_model_request&) {
-    throw host_error("host model executor is unavailable");
-}
-host_stream_response plugin_services::model_execute_stream(const host_model_request&) {
-    throw host_error("host model executor is unavailable");
-}
-host_model_stream_chunk plugin_services::model_stream_read(const host_stream_request&) {
-    throw host_error("host model executor is unavailable");
-}
-void plugin_services::model_stream_close(const host_stream_request&) {}
-host_auth_list_response plugin_services::auth_list() {
-    return {};
-}
-host_auth_get_response plugin_services::auth_get(const host_auth_index_request& r) {
-    throw host_error("auth " + r.auth_index + " not found");
-}
-host_auth_get_runtime_response plugin_services::auth_get_runtime(const host_auth_index_request& r) {
-    throw host_error("auth " + r.auth_index + " not found");
-}
-host_auth_save_response plugin_services::auth_save(const host_auth_save_request&) {
-    unavailable("host.auth.save");
-}
 
 void plugin_host::state::log(log_event e) const {
     try {
@@ -605,6 +547,7 @@ bool plugin_host::unload_plugin(std::string_view raw_id, std::stop_token stop) {
         }
         st.publish(old->enabled, std::move(kept));
     }
+    close_plugin_streams(st, id); // streams it read through host callbacks
     for (const auto& h : handles) {
         h->client->close(stop);
         st.log({log_level::info,
@@ -621,6 +564,7 @@ void plugin_host::shutdown_all(std::stop_token stop) {
         return;
     }
     gate_hold hold{st.gate};
+    close_plugin_streams(st, {}); // their readers are going
     std::vector<std::shared_ptr<plugin_handle>> handles;
     {
         std::lock_guard lock(st.mutex);

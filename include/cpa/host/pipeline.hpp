@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,10 +72,13 @@ public:
                             std::string_view skip_id = {});
 
     /// A streamed request: `on_chunk` gets every delivered chunk, after the stream
-    /// interceptors. The response carries the final headers and the status.
+    /// interceptors. The response carries the final headers and the status. A stop requested
+    /// on `cancel` (the client went away) ends the stream: 499, lifecycle outcome `canceled`
+    /// with status 0, no usage record.
     client_response execute_stream(const client_request& request,
                                    const std::function<void(std::string_view chunk)>& on_chunk,
-                                   pipeline_trace* trace = nullptr, std::string_view skip_id = {});
+                                   pipeline_trace* trace = nullptr, std::string_view skip_id = {},
+                                   std::stop_token cancel = {});
 
 private:
     plugin_host& host_;

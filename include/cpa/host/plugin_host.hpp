@@ -10,6 +10,7 @@
 
 #include <cpa/api.hpp>
 #include <cpa/context.hpp>
+#include <cpa/host/callbacks.hpp>
 #include <cpa/host/client.hpp>
 #include <cpa/host/config.hpp>
 #include <cpa/host/guarded_client.hpp>
@@ -25,6 +26,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cpa::host {
@@ -112,6 +114,38 @@ struct registered_plugin {
     std::string oauth_provider;
 };
 
+/// The callback scope of one host -> plugin call (wire contract 5.2): its ID goes into the
+/// request's `host_callback_id`; host callbacks that pass it back are bound to that call (its
+/// plugin, request ID, inbound headers and query) while the scope is open. Closed when
+/// destroyed, or by `close`; closing runs the scope's cleanups (it closes the model streams
+/// opened under it). Move-only.
+class callback_scope {
+public:
+    callback_scope() = default;
+    callback_scope(std::weak_ptr<void> host, std::string id) noexcept
+        : host_(std::move(host)), id_(std::move(id)) {}
+    callback_scope(callback_scope&& other) noexcept
+        : host_(std::move(other.host_)), id_(std::exchange(other.id_, {})) {}
+    callback_scope& operator=(callback_scope&& other) noexcept {
+        if (this != &other) {
+            close();
+            host_ = std::move(other.host_);
+            id_ = std::exchange(other.id_, {});
+        }
+        return *this;
+    }
+    callback_scope(const callback_scope&) = delete;
+    callback_scope& operator=(const callback_scope&) = delete;
+    ~callback_scope() { close(); }
+
+    [[nodiscard]] const std::string& id() const noexcept { return id_; }
+    void close() noexcept;
+
+private:
+    std::weak_ptr<void> host_;
+    std::string id_;
+};
+
 /// The outcome of one `apply_config`.
 struct apply_report {
     bool published = false;          ///< a new snapshot was published
@@ -143,6 +177,13 @@ public:
         std::string id,
         std::function<std::shared_ptr<plugin_client>(std::shared_ptr<host_services>)> make);
 
+    /// What answers the plugins' `host.http.*`, `host.model.*` and `host.auth.*` callbacks
+    /// (none by default: those callbacks then fail with a message saying so). May be set or
+    /// replaced at any time; a callback in progress keeps the one it started with.
+    void set_http_transport(std::shared_ptr<http_transport> transport);
+    void set_model_executor(std::shared_ptr<model_executor> executor);
+    void set_auth_store(std::shared_ptr<auth_store> store);
+
     // ---- status ----------------------------------------------------------------------------
 
     [[nodiscard]] std::shared_ptr<const snapshot> current() const noexcept;
@@ -157,10 +198,18 @@ public:
 
     /// Calls `method` on `record` the way every chain does: skips (nullopt) a record that is
     /// fused or no longer current; a panic fuses the plugin and answers nullopt; an ordinary
-    /// failure is logged and answers nullopt, with the error in `*error` when given.
+    /// failure is logged and answers nullopt, with the error in `*error` when given. A request
+    /// that carries a `host_callback_id` and has none gets a callback scope for the call.
     template <class Req, class Resp>
     std::optional<Resp> call(const plugin_record& record, const plugin_method<Req, Resp>& method,
                              const Req& request, call_error* error = nullptr) const;
+
+    /// Opens a callback scope for a call of `plugin_id` that the host program makes itself
+    /// (`call` opens one when the request has none). Keep it until the call has returned.
+    [[nodiscard]] callback_scope open_callback_scope(std::string_view plugin_id,
+                                                     std::string request_id = {},
+                                                     cpa::headers headers = {},
+                                                     cpa::headers query = {}) const;
 
     /// Model routing (first valid decision wins): the decision and the trail of every router
     /// asked, or nullopt when no router handled the request. Routers of `skip_id` are skipped.
@@ -250,6 +299,15 @@ public:
     executor_response execute(std::string_view id, executor_request request);
     executor_response count_tokens(std::string_view id, executor_request request);
 
+    /// The answer of `executor_http`: the plugin's response with status 0 read as 200, and the
+    /// status line's text (`202 Accepted`).
+    struct executor_http_answer {
+        http_response response;
+        std::string status;
+    };
+    /// `executor.http_request` on the plugin `id`. Throws like `execute`.
+    executor_http_answer executor_http(std::string_view id, executor_http_request request);
+
     /// A stream an executor plugin produces: the response headers at once, then chunks.
     class executor_stream_reader {
     public:
@@ -274,6 +332,10 @@ public:
 
 private:
     friend class plugin_services;
+    template <class Req, class Resp>
+    std::optional<Resp> call_now(const plugin_record& record,
+                                 const plugin_method<Req, Resp>& method, const Req& request,
+                                 call_error* error) const;
     void blow_fuse(const plugin_record& record, std::string_view method,
                    std::string_view what) const;
     std::shared_ptr<state> state_;
@@ -283,12 +345,55 @@ private:
 /// `openai`, `responses` -> `openai-response`, `anthropic` -> `claude`), `none` -> "".
 [[nodiscard]] std::string normalize_format(std::string_view format);
 
+/// The formats an executor call uses (host behaviour 6.1): the plugin receives `Format` =
+/// `output` and `SourceFormat` = `input`.
+struct executor_formats {
+    std::string input;
+    std::string output;
+};
+
+/// What a request asks of an executor, in the terms of 6.1.
+struct format_request {
+    std::string source_format{};   ///< the client's format
+    std::string response_format{}; ///< the format the client wants back ("" = source)
+    std::string format{};          ///< the request's own `Format`, the fallback of both
+    /// An active, unfused plugin declares a response translator (the loose "translation is
+    /// available" rule).
+    bool response_translator_active = false;
+};
+
+/// Selects the input and output formats of executor `record` for `request`. This host has no
+/// native translators: an input format is usable only when the executor declares it; an output
+/// format that differs from the requested one needs a response translator plugin. Throws
+/// `call_error` (`plugin executor <id> declares no input formats`, `... does not support input
+/// format "<x>"`, and the same for output).
+[[nodiscard]] executor_formats select_executor_formats(const plugin_record& record,
+                                                       const format_request& request);
+
+/// The reason phrase of an HTTP status code ("" for codes without one).
+[[nodiscard]] std::string_view http_status_text(std::int64_t code) noexcept;
+
 // ---------------------------------------------------------------------------------------------
 
 template <class Req, class Resp>
 std::optional<Resp> plugin_host::call(const plugin_record& record,
                                       const plugin_method<Req, Resp>& method, const Req& request,
                                       call_error* error) const {
+    if constexpr (requires(Req & r) { r.host_callback_id = std::string(); }) {
+        if (request.host_callback_id.empty() && record.usable()) {
+            Req scoped = request;
+            const auto scope = open_callback_scope(record.id);
+            scoped.host_callback_id = scope.id();
+            return call_now(record, method, scoped, error);
+        }
+    }
+    return call_now(record, method, request, error);
+}
+
+template <class Req, class Resp>
+std::optional<Resp> plugin_host::call_now(const plugin_record& record,
+                                          const plugin_method<Req, Resp>& method,
+                                          const Req& request, call_error* error) const {
     if (!record.usable()) {
         if (error != nullptr) {
             *error = call_error("plugin " + record.id + " is unavailable");
