@@ -180,4 +180,69 @@ BOOST_AUTO_TEST_CASE(CONC_07_unload_with_a_call_in_flight_detaches_at_once) {
     BOOST_TEST(alpha->shutdowns() == 1);
 }
 
+namespace {
+
+/// A client whose `model.route` blocks on a gate; counts its shutdowns.
+class blocking_client final : public plugin_client {
+public:
+    explicit blocking_client(gate& g) : gate_(g) {}
+    void call(method_id, std::string_view, const method_codec&, const void*, void* rs) override {
+        gate_.wait();
+        static_cast<cpa::model_route_response*>(rs)->handled = true;
+    }
+    void shutdown() noexcept override { shutdowns.fetch_add(1); }
+    std::atomic<int> shutdowns{0};
+
+private:
+    gate& gate_;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(CONC_09_guarded_client_close_and_abandoned_calls) {
+    gate release;
+    auto inner = std::make_shared<blocking_client>(release);
+    auto client = std::make_shared<guarded_client>(inner);
+    std::stop_source give_up;
+    auto waiting = std::async(std::launch::async, [&]() -> std::string {
+        try {
+            (void)client->call_until(give_up.get_token(), plugin_methods::model_route,
+                                     cpa::model_route_request{});
+            return "answered";
+        } catch (const cpa::call_error& e) {
+            return e.what();
+        }
+    });
+    BOOST_TEST_REQUIRE(release.wait_entered());
+    // The caller gives up: it returns at once while the plugin's call is still running.
+    give_up.request_stop();
+    BOOST_TEST(waiting.get() == "plugin call cancelled");
+    BOOST_TEST(client->in_flight() == 1U);
+    // Closing with a cancelled context returns at once; the plugin is not shut down yet.
+    std::stop_source cancelled;
+    cancelled.request_stop();
+    BOOST_TEST(!client->close(cancelled.get_token()));
+    BOOST_TEST(inner->shutdowns.load() == 0);
+    // New calls are refused.
+    try {
+        (void)invoke(*client, plugin_methods::model_route, cpa::model_route_request{});
+        BOOST_FAIL("a closed client took a call");
+    } catch (const cpa::call_error& e) {
+        BOOST_TEST(std::string(e.what()) == "plugin client is closed");
+    }
+    // When the call ends, the plugin is shut down exactly once.
+    release.open();
+    BOOST_TEST(client->close());
+    BOOST_TEST(inner->shutdowns.load() == 1);
+
+    // A call that is not abandoned answers normally.
+    gate open_gate;
+    open_gate.open();
+    auto second = std::make_shared<guarded_client>(std::make_shared<blocking_client>(open_gate));
+    BOOST_TEST(
+        second
+            ->call_until(std::stop_token{}, plugin_methods::model_route, cpa::model_route_request{})
+            .handled);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

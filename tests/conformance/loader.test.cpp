@@ -133,3 +133,49 @@ BOOST_AUTO_TEST_CASE(EXE_12_error_envelopes_carry_message_and_status) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// Host callbacks that are never expected to be reached.
+class unused_services final : public cpa::host_services {
+public:
+    [[noreturn]] static void no() { throw cpa::host_error("not served by this test"); }
+    void log(const cpa::host_log_request&) override { no(); }
+    cpa::http_response http_do(const cpa::host_http_request&) override { no(); }
+    cpa::host_stream_response http_do_stream(const cpa::host_http_request&) override { no(); }
+    cpa::host_http_stream_chunk http_stream_read(const cpa::host_stream_request&) override { no(); }
+    void http_stream_close(const cpa::host_stream_request&) override { no(); }
+    cpa::host_model_response model_execute(const cpa::host_model_request&) override { no(); }
+    cpa::host_stream_response model_execute_stream(const cpa::host_model_request&) override {
+        no();
+    }
+    cpa::host_model_stream_chunk model_stream_read(const cpa::host_stream_request&) override {
+        no();
+    }
+    void model_stream_close(const cpa::host_stream_request&) override { no(); }
+    void stream_emit(const cpa::host_stream_emit_request&) override { no(); }
+    void stream_close(const cpa::host_stream_close_request&) override { no(); }
+    cpa::host_auth_list_response auth_list() override { no(); }
+    cpa::host_auth_get_response auth_get(const cpa::host_auth_index_request&) override { no(); }
+    cpa::host_auth_get_runtime_response
+    auth_get_runtime(const cpa::host_auth_index_request&) override {
+        no();
+    }
+    cpa::host_auth_save_response auth_save(const cpa::host_auth_save_request&) override { no(); }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(HCB_05_unknown_host_method_and_forged_context) {
+    // The fixture calls `host.no_such_method` with its own context and `host.log` with a
+    // context the host never handed out, and reports both return codes and the envelope.
+    auto opened = open_library(fs::path(CPA_FIXTURES_DIR) / "host-probe.so",
+                               std::make_shared<unused_services>());
+    BOOST_REQUIRE_MESSAGE(opened, opened.failure.message);
+    try {
+        (void)invoke(*opened.client, plugin_methods::executor_execute, cpa::executor_request{});
+        BOOST_FAIL("the probe answered ok");
+    } catch (const cpa::call_error& e) {
+        BOOST_TEST(std::string(e.what()) == "unknown_rc=0 unknown_envelope=1 forged_rc=1");
+    }
+}
