@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds cpa-sdk and runs every test, once per CMake preset.
 #
-# Usage: scripts/test.sh                  (presets "gcc" and "clang")
+# Usage: scripts/test.sh                  (presets "gcc" and "clang", then the concurrency
+#                                          tests under AddressSanitizer + UBSan)
 #        CPA_PRESETS="gcc" scripts/test.sh
+#        CPA_ASAN=0 scripts/test.sh       (without the sanitizer run)
 #
 # On Debian 12 as root it first installs whatever build dependency is missing (see
 # scripts/lib/install-deps.sh). Works from any directory. Exits non-zero on the first failure.
@@ -63,5 +65,15 @@ for preset in "${presets[@]}"; do
     run_step "${preset}" test ctest --preset "${preset}" -j2
     summary+=("${preset}: OK (configure, build, test)")
 done
+
+# The host's concurrency tests (routing and executing while plugins are reloaded and unloaded)
+# under AddressSanitizer + UndefinedBehaviorSanitizer, leak checking included.
+if [[ "${CPA_ASAN:-1}" != 0 ]]; then
+    run_step asan configure cmake --preset asan
+    run_step asan build cmake --build --preset asan --parallel 2 \
+        --target conformance.concurrency conformance.stress
+    run_step asan test ctest --preset asan-concurrency -j2
+    summary+=("asan: OK (conformance.concurrency, conformance.stress)")
+fi
 
 print_summary
