@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <list>
+#include <stop_token>
 
 namespace cpa::host {
 
@@ -525,6 +526,7 @@ public:
             buffer_.clear();
         }
         changed_.notify_all();
+        stop_.request_stop(); // also ends a pipeline waiting for its executor's next chunk
     }
 
     void join() noexcept {
@@ -560,6 +562,7 @@ private:
     bool finished_ = false;
     bool cancelled_ = false;
     client_response result_;
+    std::stop_source stop_;
     std::thread thread_;
 };
 
@@ -593,7 +596,8 @@ void pump::start(pipeline& p, client_request request, std::string skip_id) {
         client_response r;
         try {
             r = p.execute_stream(
-                request, [this](std::string_view c) { deliver(c); }, nullptr, skip);
+                request, [this](std::string_view c) { deliver(c); }, nullptr, skip,
+                stop_.get_token());
         } catch (const stream_cancelled&) {
             r.status = 499;
             r.error = "stream closed by the plugin";

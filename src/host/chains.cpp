@@ -208,6 +208,12 @@ void plugin_host::complete_request(const request_completion& completion, std::st
 }
 
 void plugin_host::publish_usage(const usage_record& record) {
+    const auto active = current();
+    if (std::none_of(active->records.begin(), active->records.end(), [](const plugin_record& r) {
+            return r.capabilities.usage_plugin && r.usable();
+        })) {
+        return; // nobody to deliver to
+    }
     state& st = *state_;
     {
         std::lock_guard lock(st.usage_mutex);
@@ -282,18 +288,13 @@ const plugin_record& executor_record(const plugin_host& host, const snapshot& sn
     return *r;
 }
 
-/// The host's request ID, when the request's metadata carries one.
-std::string request_id_of(const executor_request& request) {
-    const auto* v = request.metadata.if_contains("request_id");
-    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 template <class Method>
 executor_response run_executor(plugin_host& host, plugin_host::state& st, const Method& method,
-                               std::string_view id, executor_request request) {
+                               std::string_view id, executor_request request,
+                               std::string_view request_id) {
     const auto snap = host.current();
     const plugin_record& r = executor_record(host, *snap, id);
-    const auto scope = cpa::host::open_callback_scope(st, r.id, request_id_of(request),
+    const auto scope = cpa::host::open_callback_scope(st, r.id, std::string(request_id),
                                                       request.headers, request.query);
     request.host_callback_id = scope.id();
     call_error error;
@@ -306,14 +307,17 @@ executor_response run_executor(plugin_host& host, plugin_host::state& st, const 
 
 } // namespace
 
-executor_response plugin_host::execute(std::string_view id, executor_request request) {
+executor_response plugin_host::execute(std::string_view id, executor_request request,
+                                       std::string_view request_id) {
     request.stream = false;
-    return run_executor(*this, *state_, plugin_methods::executor_execute, id, std::move(request));
+    return run_executor(*this, *state_, plugin_methods::executor_execute, id, std::move(request),
+                        request_id);
 }
 
-executor_response plugin_host::count_tokens(std::string_view id, executor_request request) {
+executor_response plugin_host::count_tokens(std::string_view id, executor_request request,
+                                            std::string_view request_id) {
     return run_executor(*this, *state_, plugin_methods::executor_count_tokens, id,
-                        std::move(request));
+                        std::move(request), request_id);
 }
 
 namespace {
@@ -396,7 +400,8 @@ private:
 } // namespace
 
 std::unique_ptr<plugin_host::executor_stream_reader>
-plugin_host::execute_stream(std::string_view id, executor_request request) {
+plugin_host::execute_stream(std::string_view id, executor_request request,
+                            std::string_view request_id) {
     const auto snap = current();
     const plugin_record& r = executor_record(*this, *snap, id);
     auto channel = std::make_shared<stream_channel>();
@@ -427,7 +432,7 @@ plugin_host::execute_stream(std::string_view id, executor_request request) {
     } guard{*state_, channel};
     request.stream = true;
     request.stream_id = channel->stream_id;
-    auto scope = cpa::host::open_callback_scope(*state_, r.id, request_id_of(request),
+    auto scope = cpa::host::open_callback_scope(*state_, r.id, std::string(request_id),
                                                 request.headers, request.query);
     request.host_callback_id = scope.id();
     call_error error;

@@ -1,6 +1,7 @@
 // The request path: routing, interceptors, the executor, response and stream interception,
 // lifecycle events and usage (host behaviour 4.1, 4.5, 5, 6).
 #include <cpa/host/pipeline.hpp>
+#include <cpa/host/services.hpp>
 
 #include "host_state.hpp"
 
@@ -108,26 +109,23 @@ void merge_present(cpa::headers& into, const cpa::headers& changes) {
     }
 }
 
-/// The format an executor plugin receives a request in, for a client request in `requested`.
-std::string select_input_format(const plugin_record& r, std::string_view requested) {
-    std::string want = normalize_format(requested);
-    if (want.empty()) {
-        want = "openai";
-    }
-    std::vector<std::string> declared;
-    for (const auto& f : r.capabilities.executor_input_formats) {
-        if (std::string n = normalize_format(f); !n.empty()) {
-            declared.push_back(std::move(n));
-        }
-    }
-    if (declared.empty()) {
-        throw call_error("plugin executor " + r.id + " declares no input formats");
-    }
-    if (std::find(declared.begin(), declared.end(), want) == declared.end()) {
-        throw call_error("plugin executor " + r.id + " does not support input format \"" + want +
-                         "\"");
-    }
-    return want;
+/// The formats of executor `r` for the client's request (host behaviour 6.1).
+executor_formats formats_for(plugin_host& host, const plugin_record& r, const client_request& c) {
+    const auto snap = host.current();
+    format_request q;
+    q.source_format = c.entry_protocol;
+    q.response_format = c.exit_protocol;
+    q.response_translator_active =
+        std::any_of(snap->records.begin(), snap->records.end(), [](const plugin_record& p) {
+            return p.capabilities.response_translator && p.usable();
+        });
+    return select_executor_formats(r, q);
+}
+
+/// The format the client wants its answer in.
+std::string requested_output(const client_request& c) {
+    auto f = normalize_format(c.exit_protocol.empty() ? c.entry_protocol : c.exit_protocol);
+    return f.empty() ? std::string("openai") : f;
 }
 
 /// One execution: the state every step adds to.
@@ -140,6 +138,7 @@ struct execution {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::string model{};            // the execution model
     std::string plugin_executor{};  // set on executor routes
+    std::string executor_output{};  // the plugin executor's selected output format
     std::shared_ptr<provider> by{}; // set on provider routes
     cpa::headers headers{};
     bytes body{};
@@ -295,7 +294,7 @@ std::optional<client_response> intercept(plugin_host& host, execution& x) {
             const auto snap = host.current();
             if (const plugin_record* r = host.find(*snap, x.plugin_executor)) {
                 try {
-                    to_format = select_input_format(*r, x.client.entry_protocol);
+                    to_format = formats_for(host, *r, x.client).input;
                 } catch (const call_error&) { // the executor reports it when called
                 }
             }
@@ -318,7 +317,7 @@ std::optional<client_response> intercept(plugin_host& host, execution& x) {
     return std::nullopt;
 }
 
-executor_request executor_request_for(plugin_host& host, const execution& x) {
+executor_request executor_request_for(plugin_host& host, execution& x) {
     executor_request r;
     r.model = x.model;
     r.stream = x.client.stream;
@@ -332,10 +331,32 @@ executor_request executor_request_for(plugin_host& host, const execution& x) {
     if (!x.plugin_executor.empty()) {
         const auto snap = host.current();
         if (const plugin_record* rec = host.find(*snap, x.plugin_executor)) {
-            r.source_format = select_input_format(*rec, x.client.entry_protocol);
+            // The plugin gets Format = the selected output, SourceFormat = the selected input.
+            const auto formats = formats_for(host, *rec, x.client);
+            r.source_format = formats.input;
+            r.format = formats.output;
+            x.executor_output = formats.output;
         }
     }
     return r;
+}
+
+/// The plugin executor's answer in the client's format: passed through when the formats agree,
+/// else translated by the response translator plugins (this host has no native translators).
+bytes to_client_format(plugin_host& host, const execution& x, bytes body, bool stream) {
+    const std::string want = requested_output(x.client);
+    if (x.executor_output.empty() || x.executor_output == want) {
+        return body;
+    }
+    response_transform_request t;
+    t.from_format = x.executor_output;
+    t.to_format = want;
+    t.model = x.model;
+    t.stream = stream;
+    t.original_request = x.original_request;
+    t.translated_request = x.body;
+    t.body = std::move(body);
+    return translators(host).transform_response(std::move(t));
 }
 
 void publish_usage(plugin_host& host, const execution& x, bool failed, std::int64_t status) {
@@ -380,7 +401,8 @@ client_response pipeline::execute(const client_request& request, pipeline_trace*
     try {
         executor_request er = executor_request_for(host_, x);
         if (!x.plugin_executor.empty()) {
-            answer = host_.execute(x.plugin_executor, std::move(er));
+            answer = host_.execute(x.plugin_executor, std::move(er), x.request_id);
+            answer.payload = to_client_format(host_, x, std::move(answer.payload), false);
             x.step("executor.execute on plugin " + x.plugin_executor);
         } else {
             answer = x.by->execute(er);
@@ -440,7 +462,7 @@ client_response pipeline::execute_stream(const client_request& request,
         executor_request er = executor_request_for(host_, x);
         er.stream = true;
         if (!x.plugin_executor.empty()) {
-            reader = host_.execute_stream(x.plugin_executor, std::move(er));
+            reader = host_.execute_stream(x.plugin_executor, std::move(er), x.request_id);
             headers = reader->headers();
             x.step("executor.execute_stream on plugin " + x.plugin_executor);
         } else {
@@ -459,7 +481,11 @@ client_response pipeline::execute_stream(const client_request& request,
     std::size_t next_provider_chunk = 0;
     const auto next = [&]() -> std::optional<plugin_host::executor_stream_reader::chunk> {
         if (reader) {
-            return reader->next();
+            auto c = reader->next();
+            if (c && c->error.empty() && !c->payload.empty()) {
+                c->payload = to_client_format(host_, x, std::move(c->payload), true);
+            }
+            return c;
         }
         if (next_provider_chunk < provider_chunks.size()) {
             return plugin_host::executor_stream_reader::chunk{

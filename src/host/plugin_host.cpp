@@ -704,36 +704,18 @@ bool plugin_host::executor_ready(std::string_view raw_id, std::string_view sourc
     if (executor_identifier(*it).empty()) {
         return false;
     }
-    const auto declared = [](const std::vector<std::string>& list) {
-        std::vector<std::string> out;
-        for (const auto& f : list) {
-            std::string n = normalize_format(f);
-            if (!n.empty() && std::find(out.begin(), out.end(), n) == out.end()) {
-                out.push_back(std::move(n));
-            }
-        }
-        return out;
-    };
-    const auto inputs = declared(it->capabilities.executor_input_formats);
-    const auto outputs = declared(it->capabilities.executor_output_formats);
-    std::string requested = normalize_format(source_format);
-    if (requested.empty()) {
-        requested = "openai";
-    }
-    // This host has no native translators: a format is selectable when it is declared.
-    const auto has = [](const std::vector<std::string>& list, const std::string& f) {
-        return std::find(list.begin(), list.end(), f) != list.end();
-    };
-    if (inputs.empty() || outputs.empty() || !has(inputs, requested)) {
+    format_request q;
+    q.source_format = std::string(source_format);
+    q.response_translator_active =
+        std::any_of(snap->records.begin(), snap->records.end(), [](const plugin_record& r) {
+            return r.capabilities.response_translator && r.usable();
+        });
+    try {
+        (void)select_executor_formats(*it, q);
+        return true;
+    } catch (const call_error&) {
         return false;
     }
-    if (has(outputs, requested)) {
-        return true;
-    }
-    // Any output can reach the client when some plugin translates responses.
-    return std::any_of(snap->records.begin(), snap->records.end(), [](const plugin_record& r) {
-        return r.capabilities.response_translator && r.usable();
-    });
 }
 
 plugin_host::route_result plugin_host::route_model(const model_route_request& request,

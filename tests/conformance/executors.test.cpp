@@ -3,6 +3,7 @@
 #include "support/fake_plugin.hpp"
 
 #include <cpa/error.hpp>
+#include <cpa/host/pipeline.hpp>
 #include <cpa/host/registry.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -212,4 +213,95 @@ BOOST_AUTO_TEST_CASE(EXE_05_format_selection_errors_and_aliases) {
     r.capabilities.executor_output_formats = {"plugin-custom-output", "openai-response", "openai"};
     q = {"openai", "claude", "", true};
     BOOST_TEST(select_executor_formats(r, q).output == "openai");
+}
+
+namespace {
+
+/// An executor (input openai, output `plugin-custom-output`) that routes every request to
+/// itself, and a response translator plugin that records what it was asked.
+struct custom_output_setup {
+    fake_directory d;
+    std::shared_ptr<fake_plugin> exec =
+        d.add("exec", executor("exec", {"openai"}, {"plugin-custom-output"},
+                               [](cpa::capabilities& c) { c.model_router = true; }));
+    std::shared_ptr<fake_plugin> translator = d.add(
+        "translator",
+        registration("translator", [](cpa::capabilities& c) { c.response_translator = true; }));
+    std::mutex mutex;
+    std::vector<cpa::response_transform_request> translations;
+    cpa::executor_request executed;
+
+    explicit custom_output_setup(std::string translated) {
+        exec->on(plugin_methods::executor_identifier,
+                 [](const cpa::empty_message&) { return cpa::identifier_response{"exec"}; });
+        exec->on(plugin_methods::model_route, [](const cpa::model_route_request&) {
+            cpa::model_route_response r;
+            r.handled = true;
+            r.target_kind = cpa::route_target_kind::self;
+            return r;
+        });
+        exec->on(plugin_methods::executor_execute, [this](const cpa::executor_request& r) {
+            executed = r;
+            return cpa::executor_response{.payload = cpa::bytes("raw-output")};
+        });
+        exec->on(plugin_methods::executor_execute_stream, [this](const cpa::executor_request& r) {
+            executed = r;
+            cpa::executor_stream_response out;
+            out.chunks = {{cpa::bytes("raw-frame")}};
+            return out;
+        });
+        translator->on(plugin_methods::response_translate,
+                       [this, translated](const cpa::response_transform_request& r) {
+                           std::lock_guard lock(mutex);
+                           translations.push_back(r);
+                           return cpa::payload_response{cpa::bytes(translated)};
+                       });
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(EXE_03_custom_output_is_translated_by_the_translator_plugin) {
+    custom_output_setup s("translated");
+    plugin_host host(s.d.options());
+    host.apply_config(s.d.config({{"exec", 10}, {"translator", 1}}));
+    pipeline p(host);
+    client_request c;
+    c.model = "m";
+    c.body = cpa::bytes("{}");
+    const auto r = p.execute(c);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(s.executed.format == "plugin-custom-output");
+    BOOST_TEST(s.executed.source_format == "openai");
+    BOOST_TEST(text(r.body) == "translated");
+    BOOST_REQUIRE(s.translations.size() == 1U);
+    BOOST_TEST(s.translations[0].from_format == "plugin-custom-output");
+    BOOST_TEST(s.translations[0].to_format == "openai");
+    BOOST_TEST(!s.translations[0].stream);
+    BOOST_TEST(text(s.translations[0].body) == "raw-output");
+
+    // Without an active translator plugin the output cannot reach an openai client: the
+    // executor is not ready, the router's decision falls through, and no one serves the model.
+    host.unload_plugin("translator");
+    BOOST_TEST(!host.executor_ready("exec", "openai"));
+    const auto refused = p.execute(c);
+    BOOST_TEST(refused.status == 400, refused.error);
+    BOOST_TEST(s.exec->calls(method_id::executor_execute) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(EXE_04_an_empty_translation_keeps_the_raw_stream_frame) {
+    custom_output_setup s("");
+    plugin_host host(s.d.options());
+    host.apply_config(s.d.config({{"exec", 10}, {"translator", 1}}));
+    pipeline p(host);
+    client_request c;
+    c.model = "m";
+    c.stream = true;
+    c.body = cpa::bytes("{}");
+    std::vector<std::string> frames;
+    const auto r = p.execute_stream(c, [&](std::string_view f) { frames.emplace_back(f); });
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(frames == std::vector<std::string>{"raw-frame"}, boost::test_tools::per_element());
+    BOOST_REQUIRE(s.translations.size() == 1U);
+    BOOST_TEST(s.translations[0].stream);
 }

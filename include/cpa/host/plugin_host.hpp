@@ -296,8 +296,11 @@ public:
     /// `executor.execute` / `executor.count_tokens` on the plugin `id`. Throws `call_error`: the
     /// plugin's error (with its HTTP status), or `plugin executor <id> not found / is
     /// unavailable`, or (after fusing it) `... panic: ...`.
-    executor_response execute(std::string_view id, executor_request request);
-    executor_response count_tokens(std::string_view id, executor_request request);
+    /// `request_id` is the host's ID of the client request, for the call's callback scope.
+    executor_response execute(std::string_view id, executor_request request,
+                              std::string_view request_id = {});
+    executor_response count_tokens(std::string_view id, executor_request request,
+                                   std::string_view request_id = {});
 
     /// The answer of `executor_http`: the plugin's response with status 0 read as 200, and the
     /// status line's text (`202 Accepted`).
@@ -324,8 +327,8 @@ public:
     };
     /// `executor.execute_stream` on the plugin `id`, with the bridge of host behaviour 6.5
     /// (16-chunk buffer, `host.stream.emit` / `host.stream.close`). Throws like `execute`.
-    std::unique_ptr<executor_stream_reader> execute_stream(std::string_view id,
-                                                           executor_request request);
+    std::unique_ptr<executor_stream_reader>
+    execute_stream(std::string_view id, executor_request request, std::string_view request_id = {});
 
     /// The host's internals (defined inside the host library only).
     struct state;
