@@ -314,6 +314,22 @@ void plugin_services::http_stream_close(const host_stream_request& r) {
     cancel(take_stream(*h, h->http_streams, id_, r.stream_id));
 }
 
+namespace {
+
+/// A nested request without headers or query of its own takes those of its origin's request.
+host_model_request inherit_origin(const host_model_request& r, const callback_origin& o) {
+    host_model_request nested = r;
+    if (nested.headers.empty()) {
+        nested.headers = o.headers;
+    }
+    if (nested.query.empty()) {
+        nested.query = o.query;
+    }
+    return nested;
+}
+
+} // namespace
+
 host_model_response plugin_services::model_execute(const host_model_request& r) {
     if (r.stream) {
         throw host_error("host.model.execute requires stream=false");
@@ -324,13 +340,7 @@ host_model_response plugin_services::model_execute(const host_model_request& r) 
     }
     const auto h = host();
     const auto o = origin(*h, r.host_callback_id);
-    host_model_request nested = r;
-    if (nested.headers.empty()) {
-        nested.headers = o.headers;
-    }
-    if (nested.query.empty()) {
-        nested.query = o.query;
-    }
+    const auto nested = inherit_origin(r, o);
     return relay("host.model.execute", [&] { return e->execute(nested, o); });
 }
 
@@ -344,13 +354,7 @@ host_stream_response plugin_services::model_execute_stream(const host_model_requ
     }
     const auto h = host();
     const auto o = origin(*h, r.host_callback_id);
-    host_model_request nested = r;
-    if (nested.headers.empty()) {
-        nested.headers = o.headers;
-    }
-    if (nested.query.empty()) {
-        nested.query = o.query;
-    }
+    const auto nested = inherit_origin(r, o);
     auto opened = relay("host.model.execute_stream", [&] { return e->execute_stream(nested, o); });
     host_stream_response out{opened.status_code, std::move(opened.headers), {}};
     out.stream_id = add_stream(*h, h->model_streams, id_, std::move(opened.body));

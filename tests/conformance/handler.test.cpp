@@ -847,8 +847,8 @@ BOOST_AUTO_TEST_CASE(LC_07_nested_calls_are_not_reported_to_their_caller) {
     host.apply_config(d.config({{"x", 0}, {"y", 0}}));
     pipeline p(host);
     p.add_provider(std::make_shared<test_provider>("prov", strings{"m"}));
-    // `host.model.*` is not implemented yet; a nested call of plugin x is the pipeline
-    // execution with x as the skip ID, which is what that callback runs.
+    // A nested call of plugin x is the pipeline execution with x as the skip ID (what
+    // `pipeline_model_executor` runs; HCB-02 goes through `host.model.execute` itself).
     BOOST_TEST(p.execute(request_for("m"), nullptr, "x").status == 200);
     host.drain_async();
     BOOST_TEST(x_done.all().empty());
