@@ -3,6 +3,7 @@
 #ifndef CPA_HOST_SRC_HOST_STATE_HPP
 #define CPA_HOST_SRC_HOST_STATE_HPP
 
+#include <cpa/detail/shared_snapshot.hpp>
 #include <cpa/error.hpp>
 #include <cpa/host/plugin_host.hpp>
 #include <cpa/plugin/workers.hpp>
@@ -159,7 +160,7 @@ struct plugin_host::state : std::enable_shared_from_this<plugin_host::state> {
     std::map<std::string, callback_scope_data, std::less<>> scopes;
     std::uint64_t last_callback_id = 0;
 
-    std::atomic<std::shared_ptr<const snapshot>> snap{std::make_shared<const snapshot>()};
+    cpa::detail::shared_snapshot<snapshot> snap{std::make_shared<const snapshot>()};
 
     void log(log_event e) const;
 
@@ -182,7 +183,7 @@ struct plugin_host::state : std::enable_shared_from_this<plugin_host::state> {
         auto next = std::make_shared<snapshot>();
         next->enabled = enabled;
         next->records = std::move(records);
-        snap.store(std::move(next), std::memory_order_release);
+        snap.store(std::move(next));
     }
 };
 

@@ -140,7 +140,7 @@ void plugin_host::log(log_event event) const {
 }
 
 std::shared_ptr<const snapshot> plugin_host::current() const noexcept {
-    return state_->snap.load(std::memory_order_acquire);
+    return state_->snap.load();
 }
 
 void plugin_host::add_in_process(

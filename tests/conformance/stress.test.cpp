@@ -124,6 +124,7 @@ BOOST_AUTO_TEST_CASE(requests_survive_unload_reconfigure_and_reload) {
                            what.find("unavailable") != std::string::npos ||
                            what.find("not found") != std::string::npos ||
                            what.find("closed") != std::string::npos ||
+                           what.find("was unloaded") != std::string::npos ||
                            what.find("not open") != std::string::npos;
         BOOST_TEST(clear, n << " x " << what);
     }

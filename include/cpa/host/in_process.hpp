@@ -12,6 +12,7 @@
 
 #include <cpa/capabilities.hpp>
 #include <cpa/context.hpp>
+#include <cpa/detail/shared_snapshot.hpp>
 #include <cpa/error.hpp>
 #include <cpa/executor_stream.hpp>
 #include <cpa/host/client.hpp>
@@ -67,8 +68,7 @@ private:
         if constexpr (requires { request.host_callback_id; }) {
             callback_id = request.host_callback_id;
         }
-        return call_context(*services_, name, std::move(callback_id),
-                            config_.load(std::memory_order_acquire));
+        return call_context(*services_, name, std::move(callback_id), config_.load());
     }
 
     /// Casts the erased request and response to the method's types and runs `f(req, ctx)`.
@@ -105,7 +105,7 @@ private:
         } else if constexpr (requires(T & t, const plugin_config& c) { t.configure(c); }) {
             object_->configure(*config);
         }
-        config_.store(config, std::memory_order_release);
+        config_.store(std::move(config));
         *static_cast<register_response*>(response) = cpa::detail::make_registration<T>();
     }
 
@@ -443,8 +443,7 @@ private:
 
     std::shared_ptr<T> object_;
     std::shared_ptr<host_services> services_;
-    std::atomic<std::shared_ptr<const plugin_config>> config_{
-        std::make_shared<const plugin_config>()};
+    cpa::detail::shared_snapshot<plugin_config> config_{std::make_shared<const plugin_config>()};
     cpa::detail::worker_set workers_;
     std::atomic<bool> down_{false};
 };

@@ -5,7 +5,7 @@
 // Concurrency: the host calls `call` from many threads at once and re-entrantly (a capability may
 // be running on one thread while the host, inside a host callback of that capability, calls the
 // plugin again on another). The dispatcher keeps no per-call state outside the call's stack; the
-// configuration is an immutable snapshot swapped atomically; the plugin object itself is shared,
+// configuration is an immutable snapshot replaced as a whole; the plugin object itself is shared,
 // so its own mutable state is the author's to guard.
 #ifndef CPA_PLUGIN_RUNTIME_HPP
 #define CPA_PLUGIN_RUNTIME_HPP
@@ -14,6 +14,7 @@
 #include <cpa/api.hpp>
 #include <cpa/capabilities.hpp>
 #include <cpa/context.hpp>
+#include <cpa/detail/shared_snapshot.hpp>
 #include <cpa/error.hpp>
 #include <cpa/executor_stream.hpp>
 #include <cpa/plugin/config.hpp>
@@ -136,8 +137,7 @@ private:
 
         host_link host;
         T plugin{};
-        std::atomic<std::shared_ptr<const plugin_config>> config{
-            std::make_shared<const plugin_config>()};
+        cpa::detail::shared_snapshot<plugin_config> config{std::make_shared<const plugin_config>()};
         worker_set workers;
     };
 
@@ -269,9 +269,7 @@ private:
         return nullptr;
     }
 
-    static std::shared_ptr<const plugin_config> config_of(state& st) {
-        return st.config.load(std::memory_order_acquire);
-    }
+    static std::shared_ptr<const plugin_config> config_of(state& st) { return st.config.load(); }
 
     template <class Req>
     static bool decode_request(std::string_view method, std::string_view text, Req& out_request,
@@ -364,7 +362,7 @@ private:
             st.plugin.configure(*config);
         }
         // Only a configuration the plugin accepted becomes the current one.
-        st.config.store(config, std::memory_order_release);
+        st.config.store(std::move(config));
         encode_success(make_registration<T>(), out);
     }
 
