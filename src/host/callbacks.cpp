@@ -16,6 +16,28 @@
 
 namespace cpa::host {
 
+// ---- nesting depth --------------------------------------------------------------------------
+
+namespace {
+
+/// The `host.model.*` nesting depth of the nested execution this thread runs (0: none). Set by
+/// the pipeline model executor around a nested execution, on the calling thread or on a nested
+/// stream's own thread; read when a callback scope opens and when a callback arrives.
+thread_local int nesting_depth = 0;
+
+class depth_guard {
+public:
+    explicit depth_guard(int depth) noexcept : saved_(std::exchange(nesting_depth, depth)) {}
+    ~depth_guard() { nesting_depth = saved_; }
+    depth_guard(const depth_guard&) = delete;
+    depth_guard& operator=(const depth_guard&) = delete;
+
+private:
+    int saved_;
+};
+
+} // namespace
+
 // ---- callback scopes ------------------------------------------------------------------------
 
 callback_scope open_callback_scope(plugin_host::state& st, std::string plugin_id,
@@ -23,10 +45,14 @@ callback_scope open_callback_scope(plugin_host::state& st, std::string plugin_id
                                    cpa::headers query) {
     std::lock_guard lock(st.scopes_mutex);
     std::string id = std::to_string(++st.last_callback_id);
-    st.scopes.emplace(
-        id,
-        callback_scope_data{
-            std::move(plugin_id), std::move(request_id), std::move(headers), std::move(query), {}});
+    // A scope opened inside a nested execution remembers its depth, so a callback that names it
+    // from any thread is known to be that deep.
+    st.scopes.emplace(id, callback_scope_data{std::move(plugin_id),
+                                              std::move(request_id),
+                                              std::move(headers),
+                                              std::move(query),
+                                              {},
+                                              nesting_depth});
     return callback_scope(std::weak_ptr<void>(st.weak_from_this()), std::move(id));
 }
 
@@ -136,10 +162,20 @@ auto relay(std::string_view method, F&& f) -> decltype(f()) {
 
 } // namespace
 
+// Also ends the executor streams the plugin still produces (host.stream.emit), with a terminal
+// error: a plugin that never calls host.stream.close would otherwise leave their readers waiting
+// for ever once it is unloaded (or hold its own executor.execute_stream call at a 17th emit).
 void close_plugin_streams(plugin_host::state& st, std::string_view plugin_id) {
     std::vector<std::shared_ptr<plugin_stream>> closing;
+    std::vector<std::shared_ptr<stream_channel>> ending;
     {
         std::lock_guard lock(st.mutex);
+        // The executor streams it still produces: once it is unloaded nobody can close them.
+        for (const auto& [key, channel] : st.streams) {
+            if (plugin_id.empty() || key.first == plugin_id) {
+                ending.push_back(channel);
+            }
+        }
         for (stream_map* map : {&st.model_streams, &st.http_streams}) {
             for (auto it = map->begin(); it != map->end();) {
                 if (plugin_id.empty() || it->first.first == plugin_id) {
@@ -153,6 +189,21 @@ void close_plugin_streams(plugin_host::state& st, std::string_view plugin_id) {
     }
     for (const auto& s : closing) {
         cancel(s);
+    }
+    // Ended like a close with an error: the reader drains what is buffered, then gets the error;
+    // an emit still waiting for room (or any later one) fails with "stream <id> is not open".
+    for (const auto& channel : ending) {
+        {
+            std::lock_guard lock(channel->mutex);
+            if (!channel->closed && !channel->aborted) {
+                channel->buffer.push_back({{},
+                                           "stream " + channel->stream_id + " of plugin " +
+                                               channel->plugin_id +
+                                               " ended: the plugin was unloaded"});
+            }
+            channel->closed = true;
+        }
+        channel->changed.notify_all();
     }
 }
 
@@ -200,6 +251,7 @@ std::shared_ptr<T> plugin_services::supplied(std::shared_ptr<T> plugin_host::sta
 
 callback_origin plugin_services::origin(plugin_host::state& h, std::string_view callback_id) const {
     callback_origin o{id_};
+    o.depth = nesting_depth; // a callback made on the thread of a nested execution
     if (callback_id.empty()) {
         return o;
     }
@@ -208,6 +260,7 @@ callback_origin plugin_services::origin(plugin_host::state& h, std::string_view 
     if (it == h.scopes.end()) {
         return o; // unknown or expired: a background context
     }
+    o.depth = std::max(o.depth, it->second.depth);
     o.callback_id = std::string(callback_id);
     o.request_id = it->second.request_id;
     o.headers = it->second.headers;
@@ -316,6 +369,15 @@ void plugin_services::http_stream_close(const host_stream_request& r) {
 
 namespace {
 
+/// Refuses a nested execution below `max_model_nesting_depth`.
+void check_depth(std::string_view method, const callback_origin& o) {
+    if (o.depth >= max_model_nesting_depth) {
+        throw host_error(std::string(method) + ": nesting depth " +
+                         std::to_string(max_model_nesting_depth) + " exceeded (plugin " +
+                         o.plugin_id + ")");
+    }
+}
+
 /// A nested request without headers or query of its own takes those of its origin's request.
 host_model_request inherit_origin(const host_model_request& r, const callback_origin& o) {
     host_model_request nested = r;
@@ -340,6 +402,7 @@ host_model_response plugin_services::model_execute(const host_model_request& r) 
     }
     const auto h = host();
     const auto o = origin(*h, r.host_callback_id);
+    check_depth("host.model.execute", o);
     const auto nested = inherit_origin(r, o);
     return relay("host.model.execute", [&] { return e->execute(nested, o); });
 }
@@ -354,6 +417,7 @@ host_stream_response plugin_services::model_execute_stream(const host_model_requ
     }
     const auto h = host();
     const auto o = origin(*h, r.host_callback_id);
+    check_depth("host.model.execute_stream", o);
     const auto nested = inherit_origin(r, o);
     auto opened = relay("host.model.execute_stream", [&] { return e->execute_stream(nested, o); });
     host_stream_response out{opened.status_code, std::move(opened.headers), {}};
@@ -506,7 +570,7 @@ public:
     explicit pump(std::shared_ptr<pump_registry> registry);
     ~pump() override;
 
-    void start(pipeline& p, client_request request, std::string skip_id);
+    void start(pipeline& p, client_request request, std::string skip_id, int depth);
     /// Waits for the first chunk or the end; the status and headers known then.
     client_response wait_started();
 
@@ -589,36 +653,38 @@ pump::~pump() {
     join();
 }
 
-void pump::start(pipeline& p, client_request request, std::string skip_id) {
+void pump::start(pipeline& p, client_request request, std::string skip_id, int depth) {
     {
         std::lock_guard lock(registry_->mutex);
         if (registry_->closed) {
             throw host_error("host model executor is unavailable");
         }
     }
-    thread_ = std::thread([this, &p, request = std::move(request), skip = std::move(skip_id)] {
-        client_response r;
-        try {
-            r = p.execute_stream(
-                request, [this](std::string_view c) { deliver(c); }, nullptr, skip,
-                stop_.get_token());
-        } catch (const stream_cancelled&) {
-            r.status = 499;
-            r.error = "stream closed by the plugin";
-        } catch (const std::exception& e) {
-            r.status = 500;
-            r.error = e.what();
-        }
-        {
-            std::lock_guard lock(mutex_);
-            if (r.status >= 400 && started_ && !cancelled_) {
-                buffer_.push_back({{}, failure_text(r)}); // a terminal error after data
+    thread_ =
+        std::thread([this, &p, request = std::move(request), skip = std::move(skip_id), depth] {
+            const depth_guard nested(depth); // this thread runs the nested execution
+            client_response r;
+            try {
+                r = p.execute_stream(
+                    request, [this](std::string_view c) { deliver(c); }, nullptr, skip,
+                    stop_.get_token());
+            } catch (const stream_cancelled&) {
+                r.status = 499;
+                r.error = "stream closed by the plugin";
+            } catch (const std::exception& e) {
+                r.status = 500;
+                r.error = e.what();
             }
-            result_ = std::move(r);
-            finished_ = true;
-        }
-        changed_.notify_all();
-    });
+            {
+                std::lock_guard lock(mutex_);
+                if (r.status >= 400 && started_ && !cancelled_) {
+                    buffer_.push_back({{}, failure_text(r)}); // a terminal error after data
+                }
+                result_ = std::move(r);
+                finished_ = true;
+            }
+            changed_.notify_all();
+        });
 }
 
 client_response pump::wait_started() {
@@ -657,6 +723,7 @@ public:
 
     host_model_response execute(const host_model_request& request,
                                 const callback_origin& origin) override {
+        const depth_guard nested(origin.depth + 1);
         const auto r = p_.execute(nested_request(request), nullptr, origin.plugin_id);
         if (r.status >= 400) {
             throw host_error(failure_text(r));
@@ -667,7 +734,7 @@ public:
     opened_stream execute_stream(const host_model_request& request,
                                  const callback_origin& origin) override {
         auto s = std::make_unique<pump>(registry_);
-        s->start(p_, nested_request(request), origin.plugin_id);
+        s->start(p_, nested_request(request), origin.plugin_id, origin.depth + 1);
         auto started = s->wait_started();
         if (started.status >= 400) {
             throw host_error("model execution failed with status " +

@@ -89,6 +89,7 @@ struct callback_scope_data {
     cpa::headers headers;
     cpa::headers query;
     std::vector<std::function<void()>> cleanups; // run once, when the scope closes
+    int depth = 0; // the nested-execution depth the scope was opened at (max_model_nesting_depth)
 };
 
 /// A stream the host program produces for a plugin (`host.http.do_stream`,

@@ -184,6 +184,11 @@ public:
         cliproxy_buffer answer{nullptr, 0};
         const int rc = api_.call(method.c_str(), reinterpret_cast<const std::uint8_t*>(body.data()),
                                  body.size(), &answer);
+        if (answer.ptr == nullptr && answer.len != 0) {
+            // A length without data: say so, rather than "unexpected end of JSON input".
+            throw call_error("plugin call " + method + " returned " + std::to_string(rc) +
+                             " with a NULL buffer of length " + std::to_string(answer.len));
+        }
         std::string text;
         if (answer.ptr != nullptr) {
             text.assign(static_cast<const char*>(answer.ptr), answer.len);

@@ -91,17 +91,18 @@ inline char* put2(char* out, unsigned value) noexcept {
 /// [0, 9999], or an offset of 24 hours or more ("timezone hour outside of range [0,23]").
 inline std::size_t format_rfc3339(const cpa::timestamp& t, char* out) noexcept {
     using namespace rfc3339_impl;
+    // Far outside [0, 9999] either way; bounding first keeps the sums below from overflowing
+    // (the carry of the fraction included: at most 4 s).
+    constexpr std::int64_t far = std::int64_t{1} << 40;
     std::int64_t unix_seconds = t.unix_seconds;
+    if (unix_seconds < -far || unix_seconds > far) {
+        return 0;
+    }
     std::uint32_t nanos = t.nanoseconds;
     if (nanos >= nanos_per_second) {
         // Go keeps the fraction normalised; carry rather than print ten digits.
         unix_seconds += nanos / nanos_per_second;
         nanos %= nanos_per_second;
-    }
-    // Far outside [0, 9999] either way; bounding first keeps the sums below from overflowing.
-    constexpr std::int64_t far = std::int64_t{1} << 40;
-    if (unix_seconds < -far || unix_seconds > far) {
-        return 0;
     }
     const std::int64_t local = unix_seconds + t.utc_offset_seconds;
     std::int64_t days = local / seconds_per_day;

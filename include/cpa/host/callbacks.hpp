@@ -6,6 +6,15 @@
 // Every callback names its origin: the calling plugin and, when the plugin passed the
 // `host_callback_id` of a call still in progress, that call's request (its ID, inbound headers
 // and query). Implementations are called concurrently from any plugin thread.
+//
+// Nested executions are bounded: a `host.model.*` callback made from inside a nested execution
+// that is already `max_model_nesting_depth` levels deep fails with `host_call_failed`
+// ("host.model.execute: nesting depth 8 exceeded (plugin <id>)"), so a plugin whose nested
+// request routes back to itself ends with an error instead of recursing without end. The depth
+// travels with the origin (`callback_origin::depth`): `pipeline_model_executor` runs each nested
+// execution at its origin's depth + 1, on the calling thread or on the stream's own thread, and
+// the callback scopes opened meanwhile remember that depth for callbacks that name them from any
+// thread.
 #ifndef CPA_HOST_CALLBACKS_HPP
 #define CPA_HOST_CALLBACKS_HPP
 
@@ -28,7 +37,13 @@ struct callback_origin {
     std::string request_id{};  ///< the request that scope belongs to
     cpa::headers headers{};    ///< that request's inbound headers
     cpa::headers query{};      ///< and query
+    /// How deep in nested executions the callback was made: 0 for a client's request, n inside
+    /// the n-th nested `host.model.*` execution below it.
+    int depth{};
 };
+
+/// The deepest nested execution `host.model.*` starts; a callback at this depth is refused.
+inline constexpr int max_model_nesting_depth = 8;
 
 /// A body or chunk stream the host program produces for a plugin.
 class byte_stream {
@@ -95,7 +110,8 @@ inline constexpr std::string_view nested_execution_source = "plugin_host_model_c
 /// A model executor over `p`: each nested execution runs through the whole pipeline with the
 /// caller's routers, interceptors and lifecycle hook skipped and its metadata `source` set to
 /// `plugin_host_model_callback`. (The host has already put the origin's headers and query into
-/// a request that carried none.) `p` must outlive the executor.
+/// a request that carried none.) Each nested execution runs at `origin.depth + 1` (see
+/// `max_model_nesting_depth`). `p` must outlive the executor.
 [[nodiscard]] std::shared_ptr<model_executor> pipeline_model_executor(pipeline& p);
 
 } // namespace cpa::host
