@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Installs the Debian 12 packages cpa-sdk needs to build and test. Sourced by scripts/test.sh and
-# scripts/demo.sh, which call cpa_install_deps once before configuring.
+# Installs the Debian 12 packages cpa-sdk needs to build and test. Sourced by scripts/test.sh,
+# scripts/demo.sh and scripts/fuzz.sh, which call cpa_install_deps once before configuring.
 #
 # Only missing packages are installed: each is checked with `dpkg -s`, and `apt-get update` runs
 # once, only when something is missing. As a non-root user nothing is installed; the missing
@@ -12,6 +12,7 @@ CPA_DEB_PACKAGES=(
     g++
     gcc
     clang-14
+    libclang-rt-14-dev
     libboost1.81-dev
     libboost-json1.81-dev
     libboost-log1.81-dev
