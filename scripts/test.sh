@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds cpa-sdk and runs every test, once per CMake preset.
 #
-# Usage: scripts/test.sh                  (presets "gcc" and "clang", then the concurrency
-#                                          tests under AddressSanitizer + UBSan)
+# Usage: scripts/test.sh                  (presets "gcc" and "clang"; then the suite under
+#                                          AddressSanitizer + UBSan, the concurrency tests under
+#                                          ThreadSanitizer, and a fuzzing smoke run)
 #        CPA_PRESETS="gcc" scripts/test.sh
-#        CPA_ASAN=0 scripts/test.sh       (without the sanitizer run)
+#        CPA_ASAN=0 / CPA_TSAN=0 / CPA_FUZZ=0 scripts/test.sh   (skip that run)
+#        CPA_FUZZ_SECONDS=60 scripts/test.sh                    (seconds per fuzz target)
 #
 # On Debian 12 as root it first installs whatever build dependency is missing (see
 # scripts/lib/install-deps.sh). Works from any directory. Exits non-zero on the first failure.
@@ -16,6 +18,9 @@ cd -- "${repo_root}"
 # shellcheck source=scripts/lib/install-deps.sh
 source "${repo_root}/scripts/lib/install-deps.sh"
 cpa_install_deps
+
+# What the tsan-concurrency test preset runs.
+cpa_tsan_targets=(conformance.concurrency conformance.stress soak.reload_under_load fixtures.behaviour)
 
 read -r -a presets <<<"${CPA_PRESETS:-gcc clang}"
 if ((${#presets[@]} == 0)); then
@@ -66,14 +71,29 @@ for preset in "${presets[@]}"; do
     summary+=("${preset}: OK (configure, build, test)")
 done
 
-# The host's concurrency tests (routing and executing while plugins are reloaded and unloaded)
-# under AddressSanitizer + UndefinedBehaviorSanitizer, leak checking included.
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, leak checking included
+# (only the tests that merely compile or package something are left out: see the asan test
+# preset).
 if [[ "${CPA_ASAN:-1}" != 0 ]]; then
     run_step asan configure cmake --preset asan
-    run_step asan build cmake --build --preset asan --parallel 2 \
-        --target conformance.concurrency conformance.stress
-    run_step asan test ctest --preset asan-concurrency -j2
-    summary+=("asan: OK (conformance.concurrency, conformance.stress)")
+    run_step asan build cmake --build --preset asan --parallel 2
+    run_step asan test ctest --preset asan -j2
+    summary+=("asan: OK (configure, build, test)")
+fi
+
+# The concurrency tests under ThreadSanitizer: routing and executing while plugins are reloaded,
+# reconfigured and unloaded, the soak test, and the misbehaving-plugin fixtures.
+if [[ "${CPA_TSAN:-1}" != 0 ]]; then
+    run_step tsan configure cmake --preset tsan
+    run_step tsan build cmake --build --preset tsan --parallel 2 --target "${cpa_tsan_targets[@]}"
+    run_step tsan test ctest --preset tsan-concurrency -j2
+    summary+=("tsan: OK (${cpa_tsan_targets[*]})")
+fi
+
+# Every fuzz target for a few seconds over its seeds (scripts/fuzz.sh runs them for longer).
+if [[ "${CPA_FUZZ:-1}" != 0 ]]; then
+    run_step fuzz smoke "${repo_root}/scripts/fuzz.sh" "${CPA_FUZZ_SECONDS:-5}"
+    summary+=("fuzz: OK (every target ${CPA_FUZZ_SECONDS:-5} s)")
 fi
 
 print_summary
