@@ -6,6 +6,7 @@
 #                                          ThreadSanitizer, and a fuzzing smoke run)
 #        CPA_PRESETS="gcc" scripts/test.sh
 #        CPA_ASAN=0 / CPA_TSAN=0 / CPA_FUZZ=0 scripts/test.sh   (skip that run)
+#        CPA_ASAN=concurrency scripts/test.sh   (ASan runs only the concurrency tests)
 #        CPA_FUZZ_SECONDS=60 scripts/test.sh                    (seconds per fuzz target)
 #
 # On Debian 12 as root it first installs whatever build dependency is missing (see
@@ -19,8 +20,8 @@ cd -- "${repo_root}"
 source "${repo_root}/scripts/lib/install-deps.sh"
 cpa_install_deps
 
-# What the tsan-concurrency test preset runs.
-cpa_tsan_targets=(conformance.concurrency conformance.stress soak.reload_under_load fixtures.behaviour)
+# The concurrency tests: what the tsan-concurrency and asan-concurrency test presets run.
+cpa_concurrency_targets=(conformance.concurrency conformance.stress soak.reload_under_load fixtures.behaviour)
 
 read -r -a presets <<<"${CPA_PRESETS:-gcc clang}"
 if ((${#presets[@]} == 0)); then
@@ -74,7 +75,13 @@ done
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, leak checking included
 # (only the tests that merely compile or package something are left out: see the asan test
 # preset).
-if [[ "${CPA_ASAN:-1}" != 0 ]]; then
+# CPA_ASAN=concurrency runs only what the tsan step runs (test preset asan-concurrency).
+if [[ "${CPA_ASAN:-1}" == concurrency ]]; then
+    run_step asan configure cmake --preset asan
+    run_step asan build cmake --build --preset asan --parallel 2 --target "${cpa_concurrency_targets[@]}"
+    run_step asan test ctest --preset asan-concurrency -j2
+    summary+=("asan: OK (${cpa_concurrency_targets[*]})")
+elif [[ "${CPA_ASAN:-1}" != 0 ]]; then
     run_step asan configure cmake --preset asan
     run_step asan build cmake --build --preset asan --parallel 2
     run_step asan test ctest --preset asan -j2
@@ -85,9 +92,9 @@ fi
 # reconfigured and unloaded, the soak test, and the misbehaving-plugin fixtures.
 if [[ "${CPA_TSAN:-1}" != 0 ]]; then
     run_step tsan configure cmake --preset tsan
-    run_step tsan build cmake --build --preset tsan --parallel 2 --target "${cpa_tsan_targets[@]}"
+    run_step tsan build cmake --build --preset tsan --parallel 2 --target "${cpa_concurrency_targets[@]}"
     run_step tsan test ctest --preset tsan-concurrency -j2
-    summary+=("tsan: OK (${cpa_tsan_targets[*]})")
+    summary+=("tsan: OK (${cpa_concurrency_targets[*]})")
 fi
 
 # Every fuzz target for a few seconds over its seeds (scripts/fuzz.sh runs them for longer).
