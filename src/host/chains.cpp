@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <thread>
 
 namespace cpa::host {
 
@@ -435,8 +436,16 @@ plugin_host::execute_stream(std::string_view id, executor_request request,
     auto scope = cpa::host::open_callback_scope(*state_, r.id, std::string(request_id),
                                                 request.headers, request.query);
     request.host_callback_id = scope.id();
+    {
+        std::lock_guard lock(channel->mutex);
+        channel->calling_thread = std::this_thread::get_id();
+    }
     call_error error;
     auto answer = call(r, plugin_methods::executor_execute_stream, request, &error);
+    {
+        std::lock_guard lock(channel->mutex);
+        channel->calling_thread = {};
+    }
     if (!answer) {
         throw error;
     }
@@ -464,6 +473,21 @@ void plugin_services::stream_emit(const host_stream_emit_request& r) {
         throw not_open();
     }
     std::unique_lock lock(channel->mutex);
+    if (!channel->closed && channel->buffer.size() >= stream_channel::capacity &&
+        channel->calling_thread == std::this_thread::get_id()) {
+        // Emitted from inside the plugin's own executor.execute_stream call: the reader starts
+        // only after that call returns, so waiting for room would hold the call for ever. The
+        // stream ends with an error chunk (after the buffered ones) and the emit fails.
+        const std::string what = "stream " + r.stream_id + " of plugin " + id_ + ": more than " +
+                                 std::to_string(stream_channel::capacity) +
+                                 " chunks emitted inside executor.execute_stream (nothing reads "
+                                 "the stream before that call returns)";
+        channel->buffer.push_back({{}, what});
+        channel->closed = true;
+        lock.unlock();
+        channel->changed.notify_all();
+        throw host_error(what);
+    }
     channel->changed.wait(
         lock, [&] { return channel->closed || channel->buffer.size() < stream_channel::capacity; });
     if (channel->closed) {

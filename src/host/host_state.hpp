@@ -79,7 +79,10 @@ struct stream_channel {
     std::deque<plugin_host::executor_stream_reader::chunk> buffer;
     bool closed = false;  ///< no more emits; the reader drains the buffer
     bool aborted = false; ///< the reader is gone; buffered chunks dropped
-    bool error_queued = false;
+    /// The thread inside the plugin's `executor.execute_stream` call while that call runs. Nothing
+    /// reads the buffer before the call returns, so an emit from this thread into a full buffer
+    /// could only wait for ever: it fails instead (see `plugin_services::stream_emit`).
+    std::thread::id calling_thread;
 };
 
 /// One open callback scope (wire contract 5.2): the call it belongs to, and what to close with it.

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <random>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -21,13 +22,23 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // host_ctx: the plugin gets an opaque number, not a pointer, so a stale or forged host_ctx can
-// only miss in this table (return code 1), never reach freed memory.
+// only miss in this table (return code 1), never reach freed memory. The numbers are random
+// 64-bit values, not a sequence: a plugin cannot guess the context of a plugin loaded beside it
+// and make calls in its name.
+
+std::uint64_t seed() {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32U) ^ device();
+}
 
 class callback_registry {
 public:
     std::uint64_t add(std::shared_ptr<host_services> services) {
         std::unique_lock lock(mutex_);
-        const std::uint64_t id = ++last_;
+        std::uint64_t id = 0;
+        do {
+            id = random_();
+        } while (id == 0 || entries_.contains(id));
         entries_.emplace(id, std::move(services));
         return id;
     }
@@ -47,7 +58,7 @@ public:
 
 private:
     mutable std::shared_mutex mutex_;
-    std::uint64_t last_ = 0;
+    std::mt19937_64 random_{seed()};
     std::unordered_map<std::uint64_t, std::shared_ptr<host_services>> entries_;
 };
 
