@@ -327,6 +327,9 @@ public:
     };
     /// `executor.execute_stream` on the plugin `id`, with the bridge of host behaviour 6.5
     /// (16-chunk buffer, `host.stream.emit` / `host.stream.close`). Throws like `execute`.
+    /// One difference from a plain blocking buffer: an emit made from inside the plugin's own
+    /// `execute_stream` call into a full buffer cannot be read before the call returns, so it
+    /// fails at once and ends the stream with an error chunk instead of waiting for ever.
     std::unique_ptr<executor_stream_reader>
     execute_stream(std::string_view id, executor_request request, std::string_view request_id = {});
 
