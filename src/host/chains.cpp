@@ -360,7 +360,12 @@ public:
     }
 
 private:
+    /// Once, from whichever comes first: `next` reaching the end on the reader's thread, or
+    /// `abort` (a cancelled request's stop callback runs on another thread, or the destructor).
     void release() noexcept {
+        if (released_.exchange(true, std::memory_order_acq_rel)) {
+            return;
+        }
         try {
             std::lock_guard lock(host_->mutex);
             host_->streams.erase({channel_->plugin_id, channel_->stream_id});
@@ -373,6 +378,7 @@ private:
     std::shared_ptr<stream_channel> channel_;
     cpa::headers headers_;
     callback_scope scope_;
+    std::atomic<bool> released_{false};
 };
 
 /// A stream that is complete already (the plugin answered its chunks inline).
