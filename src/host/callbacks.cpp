@@ -195,13 +195,8 @@ void close_plugin_streams(plugin_host::state& st, std::string_view plugin_id) {
     for (const auto& channel : ending) {
         {
             std::lock_guard lock(channel->mutex);
-            if (!channel->closed && !channel->aborted) {
-                channel->buffer.push_back({{},
-                                           "stream " + channel->stream_id + " of plugin " +
-                                               channel->plugin_id +
-                                               " ended: the plugin was unloaded"});
-            }
-            channel->closed = true;
+            channel->end_locked("stream " + channel->stream_id + " of plugin " +
+                                channel->plugin_id + " ended: the plugin was unloaded");
         }
         channel->changed.notify_all();
     }

@@ -413,6 +413,7 @@ plugin_host::execute_stream(std::string_view id, executor_request request,
     const plugin_record& r = executor_record(*this, *snap, id);
     auto channel = std::make_shared<stream_channel>();
     channel->plugin_id = r.id;
+    channel->calling_thread = std::this_thread::get_id(); // until the plugin's call returns
     {
         std::lock_guard lock(state_->mutex);
         channel->stream_id = std::to_string(++state_->last_stream_id);
@@ -442,10 +443,6 @@ plugin_host::execute_stream(std::string_view id, executor_request request,
     auto scope = cpa::host::open_callback_scope(*state_, r.id, std::string(request_id),
                                                 request.headers, request.query);
     request.host_callback_id = scope.id();
-    {
-        std::lock_guard lock(channel->mutex);
-        channel->calling_thread = std::this_thread::get_id();
-    }
     call_error error;
     auto answer = call(r, plugin_methods::executor_execute_stream, request, &error);
     {
@@ -488,8 +485,7 @@ void plugin_services::stream_emit(const host_stream_emit_request& r) {
                                  std::to_string(stream_channel::capacity) +
                                  " chunks emitted inside executor.execute_stream (nothing reads "
                                  "the stream before that call returns)";
-        channel->buffer.push_back({{}, what});
-        channel->closed = true;
+        channel->end_locked(what);
         lock.unlock();
         channel->changed.notify_all();
         throw host_error(what);
@@ -522,10 +518,7 @@ void plugin_services::stream_close(const host_stream_close_request& r) {
     }
     {
         std::lock_guard lock(channel->mutex);
-        if (!channel->closed && !r.error.empty() && !channel->aborted) {
-            channel->buffer.push_back({{}, r.error}); // even on a full buffer
-        }
-        channel->closed = true;
+        channel->end_locked(r.error);
     }
     channel->changed.notify_all();
 }

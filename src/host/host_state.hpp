@@ -83,6 +83,16 @@ struct stream_channel {
     /// reads the buffer before the call returns, so an emit from this thread into a full buffer
     /// could only wait for ever: it fails instead (see `plugin_services::stream_emit`).
     std::thread::id calling_thread;
+
+    /// Ends the stream (call with `mutex` held, then notify `changed`): later emits fail with
+    /// "not open". A non-empty `error` becomes the last chunk, even on a full buffer, unless the
+    /// stream had ended already or its reader is gone.
+    void end_locked(std::string error) {
+        if (!closed && !aborted && !error.empty()) {
+            buffer.push_back({{}, std::move(error)});
+        }
+        closed = true;
+    }
 };
 
 /// One open callback scope (wire contract 5.2): the call it belongs to, and what to close with it.
